@@ -1,0 +1,68 @@
+"""Plain records passed between the study (``sweep``) and the hardware stage (``hls_workers``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class LayerQuant:
+    """Fixed-point choice for one Dense layer and the activation after it (QKeras conventions).
+
+    ``*_int_bits`` count integer bits without the sign bit, as in ``quantized_bits(bits, integer)``,
+    so weights map to ``ap_fixed<weight_bits, weight_int_bits + 1>`` and ReLU outputs to
+    ``ap_ufixed<act_bits, act_int_bits>``.
+    """
+
+    weight_bits: int
+    weight_int_bits: int
+    act_bits: int
+    act_int_bits: int
+
+
+@dataclass
+class HlsSettings:
+    """Study-wide hls4ml settings (the study file's ``hls4ml:`` section)."""
+
+    backend: str = "Vitis"
+    part: str = "xcvu13p-flga2577-2-e"
+    clock_period_ns: float = 5.0
+    io_type: str = "io_parallel"
+    input_precision: str = "ap_fixed<12,4,RND,SAT>"
+    #: ``skip``: compare logits (argmax is unchanged by softmax); ``emulate``: hls4ml's lookup-table softmax.
+    softmax: Literal["skip", "emulate"] = "skip"
+    #: Accumulator of global average pooling; ``auto`` derives a width that cannot overflow.
+    pool_accum_precision: str = "auto"
+
+
+@dataclass
+class HardwareJob:
+    """Everything the hardware stage needs for one trial, as files and plain values."""
+
+    model_path: str
+    x_path: str
+    output_dir: str
+    quantization: Literal["qat", "ptq"]
+    layer_quant: dict[str, LayerQuant]
+    settings: HlsSettings
+    reuse_factor: int = 1
+    strategy: Literal["latency", "resource"] = "latency"
+    n_constituents: int | None = None
+    #: Keras reference to save next to the emulation: the pre-softmax ``logits_layer`` output, or the model output.
+    logits_layer: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class HardwareResult:
+    """What the hardware stage measured: emulated outputs (``y_path``) and the Keras reference (``y_keras_path``)."""
+
+    y_path: str
+    y_keras_path: str
+    project_dir: str
+    hls_config: dict
+    layer_precisions: dict[str, dict[str, str]]
+    timings: dict[str, float] = field(default_factory=dict)

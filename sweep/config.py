@@ -1,0 +1,189 @@
+"""The study file (YAML), validated with pydantic. Errors name the key path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hls_workers.fixed_point import PrecisionError, parse_precision
+from sweep.data.config import DataConfig
+from sweep.errors import UserError
+from sweep.params import ParamSpec
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelConfig(_Strict):
+    family: str = "deepsets"
+    #: Sample bits per layer (``weight_bits@phi_0`` …) instead of one value shared by all layers.
+    per_layer_bits: bool = False
+
+    @field_validator("family")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        from sweep.models import registered_families
+
+        if value not in registered_families():
+            raise ValueError(f"unknown model family {value!r}; known: {', '.join(registered_families())}")
+        return value
+
+
+class TrainingConfig(_Strict):
+    epochs: int = Field(10, ge=1)
+    batch_size: int = Field(256, ge=1)
+    learning_rate: float = Field(1.8e-3, gt=0)
+    patience: int = Field(3, ge=1, description="early-stopping patience in epochs (after pruning ends)")
+    #: Pruning ramps polynomially from 0 to the target over this fraction of the training steps.
+    pruning_end_fraction: float = Field(0.6, gt=0, le=1)
+
+
+class Hls4mlConfig(_Strict):
+    backend: Literal["Vitis", "Vivado"] = "Vitis"
+    part: str = "xcvu13p-flga2577-2-e"
+    clock_period_ns: float = Field(5.0, gt=0)
+    io_type: Literal["io_parallel"] = "io_parallel"
+    input_precision: str = "ap_fixed<12,4,RND,SAT>"
+    softmax: Literal["skip", "emulate"] = "skip"
+    pool_accum_precision: str = "auto"
+    #: Emulate on at most this many test samples (``None``: the whole test split).
+    max_emulation_samples: int | None = Field(None, ge=1)
+
+    @field_validator("input_precision", "pool_accum_precision")
+    @classmethod
+    def _precision(cls, value: str) -> str:
+        if value == "auto":
+            return value
+        try:
+            parse_precision(value)
+        except PrecisionError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+class ObjectiveConfig(_Strict):
+    metric: str
+    direction: Literal["minimize", "maximize"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"metric": data} if isinstance(data, str) else data
+
+    @field_validator("metric")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        from sweep.objectives import OBJECTIVES
+
+        if value not in OBJECTIVES:
+            raise ValueError(f"unknown objective {value!r}; known: {', '.join(sorted(OBJECTIVES))}")
+        return value
+
+    @property
+    def resolved_direction(self) -> str:
+        from sweep.objectives import OBJECTIVES
+
+        return self.direction or OBJECTIVES[self.metric].direction
+
+
+class SamplerConfig(_Strict):
+    name: str = "nsga2"
+    seed: int | None = 0
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        from sweep.samplers import SAMPLERS
+
+        if value not in SAMPLERS:
+            raise ValueError(f"unknown sampler {value!r}; known: {', '.join(sorted(SAMPLERS))}")
+        return value
+
+
+DEFAULT_OBJECTIVES = ["emulated_accuracy", "accuracy_gap", "bops"]
+
+
+class StudyConfig(_Strict):
+    """A whole study file."""
+
+    name: str = Field(min_length=1)
+    storage: str = "sqlite:///sweeps.db"
+    seed: int = 0
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    space: dict[str, ParamSpec] = Field(default_factory=dict)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    hls4ml: Hls4mlConfig = Field(default_factory=Hls4mlConfig)
+    objectives: list[ObjectiveConfig] = Field(
+        default_factory=lambda: [ObjectiveConfig(metric=m) for m in DEFAULT_OBJECTIVES], min_length=1
+    )
+    sampler: SamplerConfig = Field(default_factory=SamplerConfig)
+    n_trials: int = Field(10, ge=1)
+    timeout_per_trial_s: float = Field(900, gt=0)
+    #: Designs tried first (e.g. published references): parameter name → value, as Optuna params.
+    enqueue: list[dict[str, Any]] = Field(default_factory=list)
+    #: Where each trial's saved model and hls4ml project are kept.
+    artifacts_dir: str = "hls_projects"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "StudyConfig":
+        from sweep.models import get_family
+        from sweep.space import check_space
+
+        problems = check_space(self.model.family, self.space)
+        if problems:
+            key, message = problems[0]
+            raise ValueError(f"space.{key}: {message}")
+        family = get_family(self.model.family)
+        if "representation" in self.data.model_fields_set and self.data.representation != family.representation:
+            raise ValueError(
+                f"data.representation: family {family.name!r} needs {family.representation!r}, "
+                f"got {self.data.representation!r}"
+            )
+        self.data.representation = family.representation  # type: ignore[assignment]
+        metrics = [o.metric for o in self.objectives]
+        if len(set(metrics)) != len(metrics):
+            raise ValueError("objectives: the same metric is listed twice")
+        return self
+
+
+def format_validation_error(source: str, error: ValidationError) -> str:
+    """One line: ``<file>: <key.path>: <problem>`` for the first problem found."""
+    first = error.errors()[0]
+    path = ".".join(str(p) for p in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    if message.startswith("space.") or message.startswith("data.") or message.startswith("objectives"):
+        return f"{source}: {message}"
+    return f"{source}: {path}: {message}" if path else f"{source}: {message}"
+
+
+def parse_config(data: Any, source: str) -> StudyConfig:
+    """Validate a parsed study document."""
+    if not isinstance(data, dict):
+        raise UserError(f"{source}: a study file must be a YAML mapping (key: value)")
+    try:
+        return StudyConfig.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(format_validation_error(source, exc)) from None
+
+
+def load_config(path: str | Path) -> StudyConfig:
+    """Read and validate a study file; any problem is a one-line :class:`UserError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such study file")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UserError(f"{path}: malformed YAML{where}: {problem}") from None
+    return parse_config(data, str(path))

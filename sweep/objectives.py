@@ -1,0 +1,31 @@
+"""Objectives a study file can name: each reads one metric of a finished trial.
+
+Adding an objective is adding an entry here (hardware-cost objectives such as LUT/DSP/latency join when
+their estimators exist).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Objective:
+    name: str
+    direction: str
+    description: str
+    tasks: tuple[str, ...] = ("classification", "regression")
+
+
+_ALL = (
+    Objective("emulated_accuracy", "maximize", "accuracy of the bit-accurate hls4ml emulation", ("classification",)),
+    Objective("keras_accuracy", "maximize", "accuracy of the trained Keras model", ("classification",)),
+    Objective("accuracy_gap", "minimize", "|Keras accuracy - emulated accuracy|", ("classification",)),
+    Objective("disagreement", "minimize", "fraction of samples whose argmax differs Keras vs hls4ml", ("classification",)),
+    Objective("emulated_auc", "maximize", "mean one-vs-rest AUC of the emulation", ("classification",)),
+    Objective("emulated_mse", "minimize", "mean squared error of the emulation", ("regression",)),
+    Objective("output_gap", "minimize", "mean |Keras output - emulated output|"),
+    Objective("bops", "minimize", "bit operations over nonzero weights (docs/metrics.md)"),
+    Objective("n_params", "minimize", "nonzero weights and biases"),
+)
+OBJECTIVES: dict[str, Objective] = {o.name: o for o in _ALL}

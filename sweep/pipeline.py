@@ -1,0 +1,147 @@
+"""One trial's work, left to right, independent of Optuna: build → train → prune → convert → emulate → score.
+
+Used by the study runner, the benchmark and the tests alike.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from hls_workers.bops import DenseCost, total_bops
+from hls_workers.emulate import run_hardware_job
+from hls_workers.fixed_point import parse_precision
+from hls_workers.hls_config import activation_type, average_pool_types
+from hls_workers.isolation import HardwareStageError, run_isolated
+from hls_workers.records import HardwareJob, HlsSettings
+from sweep.data.prepared import PreparedData
+from sweep.design import Design
+from sweep.metrics import classification_metrics, regression_metrics
+from sweep.models import get_family
+from sweep.training import TrialFailed, set_seed, train
+
+StageCallback = Callable[[str], None]
+
+
+@dataclass
+class TrialResult:
+    """Metrics (objective values among them), per-stage seconds and where the artifacts are."""
+
+    metrics: dict[str, float]
+    timings: dict[str, float]
+    artifacts: dict[str, str]
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def weight_stats(model: Any) -> tuple[int, int, float]:
+    """(total weights+biases of Dense layers, nonzero ones, kernel sparsity)."""
+    total = nonzero = kernel_total = kernel_zero = 0
+    for layer in model.layers:
+        if type(layer).__name__ not in {"Dense", "QDense"}:
+            continue
+        for index, weights in enumerate(layer.get_weights()):
+            total += weights.size
+            nonzero += int(np.count_nonzero(weights))
+            if index == 0:
+                kernel_total += weights.size
+                kernel_zero += int(weights.size - np.count_nonzero(weights))
+    return total, nonzero, kernel_zero / max(kernel_total, 1)
+
+
+def design_bops(model: Any, design: Design, input_precision: str, n_constituents: int | None) -> int:
+    """BOPs of the trained (pruned) model with the design's bit widths (docs/metrics.md)."""
+    family = get_family(design.family)
+    input_bits = parse_precision(input_precision).width
+    costs: list[DenseCost] = []
+    for name, _, per_constituent in family.dense_layers(design.architecture):
+        layer = model.get_layer(name)
+        kernel = layer.get_weights()[0]
+        quant = design.layer_quant[name]
+        if name == "rho_0" or (name == "output" and design.family == "deepsets" and not design.architecture["rho"]):
+            pooled = activation_type(design.layer_quant[_last_phi(design)])
+            if design.architecture.get("aggregation") == "mean":
+                pooled = average_pool_types(pooled, n_constituents or 1)[1]
+            input_bits = pooled.width
+        costs.append(DenseCost(name, kernel.shape[0], kernel.shape[1], int(np.count_nonzero(kernel)),
+                               input_bits, quant.weight_bits, (n_constituents or 1) if per_constituent else 1))
+        input_bits = quant.act_bits
+    return total_bops(costs)
+
+
+def _last_phi(design: Design) -> str:
+    return f"phi_{len(design.architecture['phi']) - 1}"
+
+
+def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_dir: Path,
+               deadline: float, stage: StageCallback = lambda name: None) -> TrialResult:
+    """Run one design end to end. Raises :class:`TrialFailed` with a reason on any failure."""
+    timings: dict[str, float] = {}
+    trial_dir.mkdir(parents=True, exist_ok=True)
+    family = get_family(design.family)
+
+    stage("build")
+    start = time.perf_counter()
+    set_seed(seed)
+    model = family.build(design, data.input_shape, data.n_outputs, data.task)
+    timings["build_s"] = time.perf_counter() - start
+
+    stage("train")
+    outcome = train(model, data, design, cfg.training, seed, deadline,
+                    on_epoch=lambda e, n: stage(f"train {e}/{n}"))
+    model = outcome.model
+    timings["train_s"] = outcome.seconds
+
+    stage("save")
+    start = time.perf_counter()
+    n_emulate = cfg.hls4ml.max_emulation_samples or len(data.x_test)
+    x_test, y_test = data.x_test[:n_emulate], data.y_test[:n_emulate]
+    softmax_skipped = cfg.hls4ml.softmax == "skip"
+    model_path = trial_dir / "model.h5"
+    model.save(model_path, include_optimizer=False)
+    x_path = trial_dir / "x_test.npy"
+    np.save(x_path, x_test)
+    timings["save_s"] = time.perf_counter() - start
+
+    total, nonzero, sparsity = weight_stats(model)
+    n_constituents = data.input_shape[0] if family.representation == "constituents" else None
+    bops = design_bops(model, design, cfg.hls4ml.input_precision, n_constituents)
+
+    stage("hls4ml convert+compile+emulate")
+    settings = HlsSettings(**cfg.hls4ml.model_dump(exclude={"max_emulation_samples"}))
+    job = HardwareJob(
+        model_path=str(model_path), x_path=str(x_path), output_dir=str(trial_dir),
+        quantization=design.quantization, layer_quant=design.layer_quant, settings=settings,
+        reuse_factor=design.reuse_factor, strategy=design.strategy, n_constituents=n_constituents,
+        logits_layer="output" if data.task == "classification" and softmax_skipped else None,
+    )
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TrialFailed("timeout: no time left for the hardware stage")
+    try:
+        hardware = run_isolated(run_hardware_job, job, timeout_s=remaining)
+    except HardwareStageError as exc:
+        raise TrialFailed(f"hardware stage: {exc}") from exc
+    timings.update({f"hls_{k}": v for k, v in hardware.timings.items()})
+    y_hls, y_keras = np.load(hardware.y_path), np.load(hardware.y_keras_path)
+    if not np.all(np.isfinite(y_hls)):
+        raise TrialFailed("hardware stage: the emulation produced non-finite outputs")
+
+    if data.task == "classification":
+        metrics = classification_metrics(y_test, y_keras, y_hls, data.target_names)
+    else:
+        metrics = regression_metrics(y_test, y_keras, y_hls)
+    metrics.update({
+        "bops": float(bops), "n_params": float(nonzero), "n_params_total": float(total),
+        "sparsity": float(sparsity), "epochs_run": float(outcome.epochs_run),
+        "n_emulated": float(len(x_test)),
+    })
+    return TrialResult(
+        metrics=metrics,
+        timings=timings,
+        artifacts={"trial_dir": str(trial_dir), "model": str(model_path), "hls4ml_project": hardware.project_dir},
+        details={"hls_config": hardware.hls_config, "layer_precisions": hardware.layer_precisions},
+    )

@@ -1,0 +1,51 @@
+"""Samplers by name. Optuna 5 changed its multi-objective default, so studies always name one."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import optuna
+
+
+def _nsga2(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.NSGAIISampler(seed=seed, **options)
+
+
+def _nsga3(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.NSGAIIISampler(seed=seed, **options)
+
+
+def _tpe(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.TPESampler(seed=seed, **options)
+
+
+def _random(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.RandomSampler(seed=seed, **options)
+
+
+def _gp(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.GPSampler(seed=seed, **options)
+
+
+def _qmc(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.QMCSampler(seed=seed, **options)
+
+
+SAMPLERS: dict[str, Callable[..., optuna.samplers.BaseSampler]] = {
+    "nsga2": _nsga2,
+    "nsga3": _nsga3,
+    "tpe": _tpe,
+    "random": _random,
+    "gp": _gp,
+    "qmc": _qmc,
+}
+
+
+def make_sampler(name: str, seed: int | None, options: dict[str, Any]) -> optuna.samplers.BaseSampler:
+    """The named sampler; bad ``options`` become a :class:`~sweep.errors.UserError`."""
+    from sweep.errors import UserError
+
+    try:
+        return SAMPLERS[name](seed, **options)
+    except TypeError as exc:
+        raise UserError(f"sampler.options: {exc}") from None

@@ -1,0 +1,95 @@
+"""The search space: family architecture parameters + common quantization/pruning/hls4ml parameters.
+
+Turns an Optuna trial into a concrete :class:`~sweep.design.Design` (cf. keras-tuner's HyperParameters).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hls_workers.records import LayerQuant
+from sweep.design import Design
+from sweep.models import get_family
+from sweep.params import ParamDef, ParamSpec, suggest
+
+#: Parameters every family shares. Integer bits follow QKeras: without the sign bit.
+COMMON_PARAMS: tuple[ParamDef, ...] = (
+    ParamDef("quantization", "cat", "qat", allowed=("qat", "ptq"),
+             help="qat: QKeras quantizers in training; ptq: float training, fixed point only in hls4ml"),
+    ParamDef("weight_bits", "int", 8, minimum=2, help="total bits of weights and biases"),
+    ParamDef("weight_int_bits", "int", 0, minimum=0, help="integer bits of weights (sign excluded)"),
+    ParamDef("act_bits", "int", 8, minimum=1, help="total bits of ReLU outputs"),
+    ParamDef("act_int_bits", "int", 3, minimum=0, help="integer bits of ReLU outputs"),
+    ParamDef("sparsity", "float", 0.0, minimum=0.0, below=1.0, help="pruning target sparsity"),
+    ParamDef("reuse_factor", "int", 1, minimum=1, help="hls4ml reuse factor"),
+    ParamDef("strategy", "cat", "latency", allowed=("latency", "resource"), help="hls4ml strategy"),
+)
+BIT_PARAMS = ("weight_bits", "weight_int_bits", "act_bits", "act_int_bits")
+
+
+def param_defs(family: str) -> dict[str, ParamDef]:
+    """Every parameter a study of ``family`` may name under ``space:``."""
+    return {p.name: p for p in (*get_family(family).params, *COMMON_PARAMS)}
+
+
+def check_space(family: str, space: dict[str, ParamSpec]) -> list[tuple[str, str]]:
+    """Problems as ``(key, message)``: unknown names, impossible values, integer bits above bits."""
+    defs = param_defs(family)
+    problems: list[tuple[str, str]] = []
+    for key, spec in space.items():
+        if key not in defs:
+            problems.append((key, f"unknown parameter for family {family!r}; known: {', '.join(sorted(defs))}"))
+            continue
+        try:
+            defs[key].check(spec)
+        except ValueError as exc:
+            problems.append((key, str(exc)))
+    if problems:
+        return problems
+    full = complete_space(family, space)
+    for bits, integer, sign in (("weight_bits", "weight_int_bits", 1), ("act_bits", "act_int_bits", 0)):
+        low_bits, _ = full[bits].values_bound()
+        _, high_int = full[integer].values_bound()
+        if high_int + sign > low_bits:
+            what = "bits - 1 (one bit is the sign)" if sign else "bits"
+            problems.append((integer, f"integer bits up to {high_int:g} exceed {what} of the smallest {bits} ({low_bits:g})"))
+    return problems
+
+
+def complete_space(family: str, space: dict[str, ParamSpec]) -> dict[str, ParamSpec]:
+    """The study's space with every unnamed parameter fixed at its default."""
+    full = {name: ParamSpec(value=d.default) for name, d in param_defs(family).items()}
+    full.update(space)
+    return full
+
+
+class SearchSpace:
+    """Samples designs of one family from a (validated) space."""
+
+    def __init__(self, family: str, space: dict[str, ParamSpec], per_layer_bits: bool = False) -> None:
+        self.family = get_family(family)
+        self.specs = complete_space(family, space)
+        self.defs = param_defs(family)
+        self.per_layer_bits = per_layer_bits
+
+    def _suggest(self, trial: Any, name: str, base: str) -> Any:
+        return suggest(trial, name, self.specs[base], self.defs[base].kind)
+
+    def sample(self, trial: Any) -> Design:
+        """The design of ``trial`` (parameters are registered on the trial as they are drawn)."""
+        architecture = self.family.sample(trial, self.specs)
+        layer_names = [name for name, _, _ in self.family.dense_layers(architecture)]
+        shared = {b: int(self._suggest(trial, b, b)) for b in BIT_PARAMS} if not self.per_layer_bits else {}
+        layer_quant: dict[str, LayerQuant] = {}
+        for layer in layer_names:
+            bits = shared or {b: int(self._suggest(trial, f"{b}@{layer}", b)) for b in BIT_PARAMS}
+            layer_quant[layer] = LayerQuant(**bits)
+        return Design(
+            family=self.family.name,
+            architecture=architecture,
+            layer_quant=layer_quant,
+            sparsity=float(self._suggest(trial, "sparsity", "sparsity")),
+            reuse_factor=int(self._suggest(trial, "reuse_factor", "reuse_factor")),
+            quantization=str(self._suggest(trial, "quantization", "quantization")),
+            strategy=str(self._suggest(trial, "strategy", "strategy")),
+        )

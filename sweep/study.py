@@ -1,0 +1,110 @@
+"""The Optuna study: storage, sampler, objectives, stored config, and the trial runner (cf. keras-tuner's Tuner)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import optuna
+
+from sweep.config import StudyConfig, parse_config
+from sweep.data.prepared import PreparedData
+from sweep.errors import UserError
+from sweep.pipeline import run_design
+from sweep.samplers import make_sampler
+from sweep.space import SearchSpace
+from sweep.storage import open_storage
+from sweep.training import TrialFailed
+from sweep.versions import stack_versions
+
+CONFIG_ATTR = "config"
+
+
+def directions_of(cfg: StudyConfig) -> list[str]:
+    return [o.resolved_direction for o in cfg.objectives]
+
+
+def open_study(cfg: StudyConfig, storage_url: str, study_name: str) -> tuple[optuna.Study, bool]:
+    """Create the study, or load it to continue; returns (study, created). Stores the config in the study."""
+    storage = open_storage(storage_url)
+    sampler = make_sampler(cfg.sampler.name, cfg.sampler.seed, cfg.sampler.options)
+    existing = {s.study_name for s in storage.get_all_studies()}
+    if study_name in existing:
+        study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler)
+        wanted = [optuna.study.StudyDirection.MAXIMIZE if d == "maximize" else optuna.study.StudyDirection.MINIMIZE
+                  for d in directions_of(cfg)]
+        if list(study.directions) != wanted:
+            raise UserError(f"study {study_name!r} already exists in {storage_url} with other objectives; "
+                            "use another --study-name")
+        created = False
+    else:
+        study = optuna.create_study(study_name=study_name, storage=storage, sampler=sampler,
+                                    directions=directions_of(cfg))
+        created = True
+    study.set_metric_names([o.metric for o in cfg.objectives])
+    study.set_user_attr(CONFIG_ATTR, cfg.model_dump(mode="json"))
+    if created:
+        for params in cfg.enqueue:
+            study.enqueue_trial(params, skip_if_exists=True)
+    return study, created
+
+
+def stored_config(storage_url: str, study_name: str) -> StudyConfig:
+    """The config a study was started with (so any machine can continue it from the storage alone)."""
+    storage = open_storage(storage_url)
+    try:
+        study = optuna.load_study(study_name=study_name, storage=storage)
+    except KeyError:
+        raise UserError(f"no study {study_name!r} in {storage_url}") from None
+    data = study.user_attrs.get(CONFIG_ATTR)
+    if data is None:
+        raise UserError(f"study {study_name!r} was not made by hls-sweep (no stored config)")
+    return parse_config(data, f"study {study_name!r}")
+
+
+class TrialRunner:
+    """The objective: sample a design, run it, record everything on the trial, return objective values."""
+
+    def __init__(self, cfg: StudyConfig, data: PreparedData, artifacts_root: Path,
+                 stage: Callable[[int, str], None] = lambda number, name: None) -> None:
+        self.cfg = cfg
+        self.data = data
+        self.space = SearchSpace(cfg.model.family, cfg.space, cfg.model.per_layer_bits)
+        self.artifacts_root = artifacts_root
+        self.stage = stage
+
+    def __call__(self, trial: optuna.Trial) -> tuple[float, ...]:
+        seed = self.cfg.seed + trial.number
+        deadline = time.monotonic() + self.cfg.timeout_per_trial_s
+        trial.set_user_attr("seed", seed)
+        trial.set_user_attr("versions", stack_versions())
+        trial.set_user_attr("data_cache_key", self.data.cache_key)
+        try:
+            design = self.space.sample(trial)
+            trial.set_user_attr("design", design.to_dict())
+            trial_dir = self.artifacts_root / f"trial_{trial.number:04d}"
+            result = run_design(design, self.data, self.cfg, seed, trial_dir, deadline,
+                                stage=lambda name: self.stage(trial.number, name))
+        except TrialFailed as exc:
+            trial.set_user_attr("fail_reason", str(exc))
+            raise
+        except Exception as exc:  # anything else still fails only this trial, with its reason
+            reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            trial.set_user_attr("fail_reason", reason)
+            raise TrialFailed(reason) from exc
+        trial.set_user_attr("metrics", result.metrics)
+        trial.set_user_attr("timings", result.timings)
+        trial.set_user_attr("artifacts", result.artifacts)
+        trial.set_user_attr("layer_precisions", result.details.get("layer_precisions", {}))
+        return tuple(float(result.metrics[o.metric]) for o in self.cfg.objectives)
+
+
+def run_study(study: optuna.Study, runner: TrialRunner, n_trials: int,
+              on_trial_end: Callable[[optuna.Study, optuna.trial.FrozenTrial], None] | None = None) -> None:
+    """Run ``n_trials`` more trials; failed trials are stored as FAIL with their reason and the study goes on."""
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    callbacks: list[Any] = [on_trial_end] if on_trial_end else []
+    study.optimize(runner, n_trials=n_trials, catch=(TrialFailed,), callbacks=callbacks, gc_after_trial=True)
