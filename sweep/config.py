@@ -133,13 +133,22 @@ class StudyConfig(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> "StudyConfig":
         from sweep.models import get_family
-        from sweep.space import check_space
+        from sweep.space import check_enqueued, check_space
 
         problems = check_space(self.model.family, self.space)
         if problems:
             key, message = problems[0]
             raise ValueError(f"space.{key}: {message}")
+        for index, params in enumerate(self.enqueue):
+            problem = check_enqueued(self.model.family, self.space, params)
+            if problem:
+                raise ValueError(f"enqueue.{index}.{problem}")
         family = get_family(self.model.family)
+        if "n_constituents" in self.space:
+            _, most = self.space["n_constituents"].values_bound()
+            if most is not None and most > self.data.n_constituents:
+                raise ValueError(f"space.n_constituents: up to {most:g}, but data.n_constituents prepares only "
+                                 f"{self.data.n_constituents}")
         if "representation" in self.data.model_fields_set and self.data.representation != family.representation:
             raise ValueError(
                 f"data.representation: family {family.name!r} needs {family.representation!r}, "
@@ -159,7 +168,7 @@ def format_validation_error(source: str, error: ValidationError) -> str:
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key"
-    if message.startswith("space.") or message.startswith("data.") or message.startswith("objectives"):
+    if message.startswith(("space.", "data.", "objectives", "enqueue.")):
         return f"{source}: {message}"
     return f"{source}: {path}: {message}" if path else f"{source}: {message}"
 

@@ -82,6 +82,7 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
     timings: dict[str, float] = {}
     trial_dir.mkdir(parents=True, exist_ok=True)
     family = get_family(design.family)
+    data = data.leading_constituents(design.architecture.get("n_constituents"))
 
     stage("build")
     start = time.perf_counter()

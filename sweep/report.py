@@ -32,16 +32,27 @@ def study_status(storage: optuna.storages.BaseStorage) -> list[dict[str, Any]]:
 
 
 def design_summary(design: dict[str, Any] | None) -> str:
-    """Short text of a design: layer widths, aggregation, bits, sparsity, reuse, QAT/PTQ."""
+    """Short text of a design, e.g. ``n16 phi32,32 rho16 mean | w8.0 a8.3 | sp0.5 rf2 qat``.
+
+    Bits read ``w<bits>.<int bits>`` (weights) and ``a<bits>.<int bits>`` (activations); several
+    values are listed when bits are sampled per layer.
+    """
     if not design:
         return ""
     arch = design.get("architecture", {})
-    parts = [f"{k}={v}" for k, v in arch.items()]
-    quant = design.get("layer_quant", {})
-    bits = sorted({(q["weight_bits"], q["weight_int_bits"], q["act_bits"], q["act_int_bits"]) for q in quant.values()})
-    parts.append("w/a bits=" + ",".join(f"{w}.{wi}/{a}.{ai}" for w, wi, a, ai in bits))
-    parts.append(f"sparsity={design.get('sparsity', 0):g} rf={design.get('reuse_factor')} {design.get('quantization')}")
-    return " ".join(parts)
+    parts = []
+    if arch.get("n_constituents"):
+        parts.append(f"n{arch['n_constituents']}")
+    for key, value in arch.items():
+        if isinstance(value, list):
+            parts.append(f"{key}" + ",".join(map(str, value)))
+        elif key not in ("n_constituents",) and value is not None:
+            parts.append(str(value))
+    quant = design.get("layer_quant", {}).values()
+    weights = sorted({f"w{q['weight_bits']}.{q['weight_int_bits']}" for q in quant})
+    acts = sorted({f"a{q['act_bits']}.{q['act_int_bits']}" for q in quant})
+    text = " ".join(parts) + " | " + " ".join(weights + acts)
+    return text + f" | sp{design.get('sparsity', 0):g} rf{design.get('reuse_factor')} {design.get('quantization')}"
 
 
 def pareto_rows(study: optuna.Study) -> list[dict[str, Any]]:

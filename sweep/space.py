@@ -56,9 +56,37 @@ def check_space(family: str, space: dict[str, ParamSpec]) -> list[tuple[str, str
     return problems
 
 
+def base_name(param: str) -> str:
+    """``phi_width_2`` → ``phi_width``; ``weight_bits@rho_0`` → ``weight_bits``; others unchanged."""
+    name = param.split("@", 1)[0]
+    head, _, tail = name.rpartition("_")
+    return head if tail.isdigit() and head else name
+
+
+def check_enqueued(family: str, space: dict[str, ParamSpec], params: dict[str, Any]) -> str | None:
+    """Why an enqueued design cannot be sampled from this space, or ``None`` if it can."""
+    defs, full = param_defs(family), complete_space(family, space)
+    for key, value in params.items():
+        base = base_name(key)
+        if base not in defs:
+            return f"{key}: unknown parameter"
+        spec = full.get(base)
+        if spec is not None and spec.value is not None:
+            return f"{key}: fixed to {spec.value!r} in the space, so it is not sampled"
+        try:
+            defs[base].check(ParamSpec(value=value))
+        except ValueError as exc:
+            return f"{key}: {exc}"
+        if spec is not None and spec.choices is not None and value not in spec.choices:
+            return f"{key}: {value!r} is not among the choices {spec.choices}"
+        if spec is not None and spec.low is not None and not spec.low <= value <= spec.high:
+            return f"{key}: {value!r} is outside [{spec.low:g}, {spec.high:g}]"
+    return None
+
+
 def complete_space(family: str, space: dict[str, ParamSpec]) -> dict[str, ParamSpec]:
     """The study's space with every unnamed parameter fixed at its default."""
-    full = {name: ParamSpec(value=d.default) for name, d in param_defs(family).items()}
+    full = {name: ParamSpec(value=d.default) for name, d in param_defs(family).items() if d.default is not None}
     full.update(space)
     return full
 

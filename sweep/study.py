@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -43,7 +44,9 @@ def open_study(cfg: StudyConfig, storage_url: str, study_name: str) -> tuple[opt
         study = optuna.create_study(study_name=study_name, storage=storage, sampler=sampler,
                                     directions=directions_of(cfg))
         created = True
-    study.set_metric_names([o.metric for o in cfg.objectives])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        study.set_metric_names([o.metric for o in cfg.objectives])
     study.set_user_attr(CONFIG_ATTR, cfg.model_dump(mode="json"))
     if created:
         for params in cfg.enqueue:

@@ -25,13 +25,17 @@ class ParetoFormat(str, Enum):
     csv = "csv"
 
 
+#: Columns left out of terminal tables (they are in --format json/csv).
+_WIDE_COLUMNS = {"hls4ml_project", "seed", "objectives", "emulated_auc", "n_params", "sparsity"}
+
+
 def _rows_table(title: str, rows: list[dict]) -> Table:
     table = Table(title=title, show_lines=False)
     if not rows:
         return table
-    keys = list(dict.fromkeys(k for row in rows for k in row))
+    keys = [k for k in dict.fromkeys(k for row in rows for k in row) if k not in _WIDE_COLUMNS]
     for key in keys:
-        table.add_column(key, overflow="fold")
+        table.add_column(key.replace("_", " "), overflow="fold", no_wrap=key == "trial")
     for row in rows:
         table.add_row(*[_cell(row.get(k)) for k in keys])
     return table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -56,3 +56,9 @@ class PreparedData:
     @property
     def n_outputs(self) -> int:
         return int(self.y_train.shape[1])
+
+    def leading_constituents(self, n: int | None) -> "PreparedData":
+        """The same data with only the ``n`` leading (highest-pT) constituents; ``None`` keeps all."""
+        if n is None or self.x_train.ndim != 3 or n >= self.x_train.shape[1]:
+            return self
+        return replace(self, x_train=self.x_train[:, :n], x_val=self.x_val[:, :n], x_test=self.x_test[:, :n])

@@ -54,6 +54,8 @@ class ModelFamily(ABC):
         kinds = {p.name: p.kind for p in self.params}
 
         def sample_one(name: str, base: str) -> Any:
+            if base not in specs:  # a parameter without default that the study does not search
+                return None
             return suggest(trial, name, specs[base], kinds[base])
 
         return self.sample_architecture(sample_one)

@@ -19,6 +19,8 @@ class DeepSets(ModelFamily):
     name = "deepsets"
     representation = "constituents"
     params = (
+        ParamDef("n_constituents", "int", None, minimum=1,
+                 help="leading constituents fed to the network (default: all of data.n_constituents)"),
         ParamDef("phi_layers", "int", 2, minimum=1, help="number of phi (per-constituent) layers"),
         ParamDef("phi_width", "int", 16, minimum=1, help="width of each phi layer (sampled per layer)"),
         ParamDef("rho_layers", "int", 1, minimum=0, help="number of rho layers after pooling"),
@@ -29,7 +31,9 @@ class DeepSets(ModelFamily):
     def sample_architecture(self, sample: Callable[[str, str], Any]) -> dict[str, Any]:
         n_phi = int(sample("phi_layers", "phi_layers"))
         n_rho = int(sample("rho_layers", "rho_layers"))
+        n_constituents = sample("n_constituents", "n_constituents")
         return {
+            "n_constituents": None if n_constituents is None else int(n_constituents),
             "phi": [int(sample(f"phi_width_{i}", "phi_width")) for i in range(n_phi)],
             "rho": [int(sample(f"rho_width_{i}", "rho_width")) for i in range(n_rho)],
             "aggregation": str(sample("aggregation", "aggregation")),

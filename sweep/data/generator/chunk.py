@@ -23,7 +23,7 @@ _fastjet_banner_shown = False
 
 @dataclass(frozen=True)
 class ChunkTask:
-    """What one chunk file holds: ``n_jets`` jets of ``jet_class`` from a Pythia run seeded ``pythia_seed``."""
+    """One chunk file: ``n_jets`` jets of ``jet_class`` from a Pythia run seeded ``pythia_seed``."""
 
     jet_class: str
     index: int

@@ -36,7 +36,8 @@ def jet_kinematics(p4: np.ndarray) -> JetKinematics:
                          float(np.sqrt(max(e * e - px * px - py * py - pz * pz, 0.0))))
 
 
-def principal_rotation(weights: np.ndarray, deta: np.ndarray, dphi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def principal_rotation(weights: np.ndarray, deta: np.ndarray,
+                       dphi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(etarot, phirot): (Δη, Δφ) rotated so the weighted major principal axis lies along η.
 
     The rotation angle comes from the pT-weighted second moments; it is then turned by π if
