@@ -104,6 +104,20 @@ class SamplerConfig(_Strict):
             raise ValueError(f"unknown sampler {value!r}; known: {', '.join(sorted(SAMPLERS))}")
         return value
 
+    @field_validator("options")
+    @classmethod
+    def _options_build(cls, value: dict[str, Any], info: Any) -> dict[str, Any]:
+        """Build the sampler once so a misspelt or impossible option fails validation, not the run."""
+        from sweep.samplers import SAMPLERS, construct
+
+        name = info.data.get("name")
+        if name in SAMPLERS:
+            try:
+                construct(name, info.data.get("seed"), value)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(str(exc).splitlines()[0]) from None
+        return value
+
 
 DEFAULT_OBJECTIVES = ["emulated_accuracy", "accuracy_gap", "bops"]
 

@@ -49,6 +49,8 @@ class ParamSpec(BaseModel):
                 raise ValueError(f"low ({self.low:g}) is above high ({self.high:g})")
             if self.step is not None and self.step <= 0:
                 raise ValueError("step must be positive")
+            if self.step is not None and self.log:
+                raise ValueError("a range takes either step or log: true, not both")
             if self.log and self.low <= 0:
                 raise ValueError("a log range needs low > 0")
         return self
@@ -95,6 +97,8 @@ class ParamDef:
             if bad:
                 raise ValueError(f"{bad[0]!r} is not one of {list(self.allowed or [])}")
             return
+        if self.kind == "int" and spec.step is not None and float(spec.step) != int(spec.step):
+            raise ValueError(f"step {spec.step:g} is not a whole number")
         for v in values:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise ValueError(f"{v!r} is not a number")

@@ -55,14 +55,15 @@ def weight_stats(model: Any) -> tuple[int, int, float]:
 def design_bops(model: Any, design: Design, input_precision: str, n_constituents: int | None) -> int:
     """BOPs of the trained (pruned) model with the design's bit widths (docs/metrics.md)."""
     family = get_family(design.family)
+    layers = family.dense_layers(design.architecture)
+    after_pool = family.first_after_pool(design.architecture)
     input_bits = parse_precision(input_precision).width
     costs: list[DenseCost] = []
-    for name, _, per_constituent in family.dense_layers(design.architecture):
-        layer = model.get_layer(name)
-        kernel = layer.get_weights()[0]
+    for index, (name, _, per_constituent) in enumerate(layers):
+        kernel = model.get_layer(name).get_weights()[0]
         quant = design.layer_quant[name]
-        if name == "rho_0" or (name == "output" and design.family == "deepsets" and not design.architecture["rho"]):
-            pooled = activation_type(design.layer_quant[_last_phi(design)])
+        if name == after_pool:
+            pooled = activation_type(design.layer_quant[layers[index - 1][0]])
             if design.architecture.get("aggregation") == "mean":
                 pooled = average_pool_types(pooled, n_constituents or 1)[1]
             input_bits = pooled.width
@@ -70,10 +71,6 @@ def design_bops(model: Any, design: Design, input_precision: str, n_constituents
                                input_bits, quant.weight_bits, (n_constituents or 1) if per_constituent else 1))
         input_bits = quant.act_bits
     return total_bops(costs)
-
-
-def _last_phi(design: Design) -> str:
-    return f"phi_{len(design.architecture['phi']) - 1}"
 
 
 def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_dir: Path,

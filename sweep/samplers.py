@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
 
 import optuna
@@ -41,11 +42,18 @@ SAMPLERS: dict[str, Callable[..., optuna.samplers.BaseSampler]] = {
 }
 
 
+def construct(name: str, seed: int | None, options: dict[str, Any]) -> optuna.samplers.BaseSampler:
+    """The named sampler (Optuna's "experimental" warnings silenced); raises TypeError/ValueError on bad options."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return SAMPLERS[name](seed, **options)
+
+
 def make_sampler(name: str, seed: int | None, options: dict[str, Any]) -> optuna.samplers.BaseSampler:
     """The named sampler; bad ``options`` become a :class:`~sweep.errors.UserError`."""
     from sweep.errors import UserError
 
     try:
-        return SAMPLERS[name](seed, **options)
-    except TypeError as exc:
+        return construct(name, seed, options)
+    except (TypeError, ValueError) as exc:
         raise UserError(f"sampler.options: {exc}") from None

@@ -45,15 +45,17 @@ def check_reachable(url: str) -> None:
         return
     from sqlalchemy import create_engine
 
-    engine = create_engine(url, connect_args={"connect_timeout": 10})
+    engine = None
     try:
+        engine = create_engine(url, connect_args={"connect_timeout": 10})
         with engine.connect():
             pass
     except Exception as exc:  # driver errors differ; one line is what the user needs
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"storage {parsed.render_as_string(hide_password=True)}: cannot connect: {first}") from None
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
 
 
 def open_storage(url: str) -> optuna.storages.BaseStorage:

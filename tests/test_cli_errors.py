@@ -128,10 +128,6 @@ def test_validate_mlp_file(tmp_path, capsys):
     assert "n_layers" in captured.out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG sweep/config.py SamplerConfig: sampler.options are never checked by `validate` (the sampler is only "
-    "built in sweep/study.py open_study, after data preparation), so a typo such as "
-    "options: {populaton_size: 6} passes validation"))
 def test_validate_rejects_unknown_sampler_option(tmp_path, capsys):
     doc = _quickstart()
     doc["sampler"]["options"] = {"populaton_size": 6}
@@ -319,9 +315,6 @@ def test_valid_sampler_option_is_passed_on():
         make_sampler("random", 0, {"population_size": 6})  # an option of another sampler
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG sweep/samplers.py make_sampler: only TypeError is turned into a UserError; an option with a bad "
-    "value (NSGAIISampler population_size=1) raises optuna's ValueError, which reaches the CLI as a traceback"))
 def test_bad_sampler_option_value_is_user_error():
     with pytest.raises(UserError):
         make_sampler("nsga2", 0, {"population_size": 1})

@@ -243,10 +243,6 @@ def test_act_int_bits_range_checked_against_smallest_act_bits(quickstart_doc):
 
 # ---------------------------------------------------------------- validation gaps
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG sweep/params.py ParamDef.check/ParamSpec._one_form: a range Optuna cannot sample passes validation "
-    "(int range with a fractional step -> suggest_int(step=int(0.5)=0); step together with log=true); "
-    "every trial then fails at sampling time with optuna's ValueError"))
 @pytest.mark.parametrize("spec", [{"low": 4, "high": 8, "step": 0.5},
                                   {"low": 4, "high": 16, "step": 4, "log": True}],
                          ids=["int-fractional-step", "step-with-log"])

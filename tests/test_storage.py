@@ -169,10 +169,6 @@ def test_check_reachable_unreachable_server_is_one_line(monkeypatch):
     assert "secret" not in message
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG sweep/storage.py check_reachable: create_engine() is called outside the try block, so a missing "
-    "driver (psycopg is not among the pinned dependencies) escapes as ModuleNotFoundError: "
-    "`sweep status --storage postgresql://u@host/db` prints a traceback instead of one `error:` line"))
 def test_check_reachable_missing_driver_is_user_error(monkeypatch):
     import sqlalchemy
 

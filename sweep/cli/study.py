@@ -74,6 +74,9 @@ def run(
 
 
 def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     from sweep.data.prepare import prepare_data
 
     console.log(f"preparing data: {cfg.data.source}")
@@ -111,6 +114,11 @@ def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
     from sweep.report import pareto_rows
 
     out.print(_rows_table(f"Pareto front of {name!r} ({len(study.trials)} trials)", pareto_rows(study)))
+    if study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+        from sweep.plots import write_pareto_html
+
+        html = write_pareto_html(study, artifacts_root / "pareto_front.html")
+        console.log(f"Pareto front plot: {html}")
 
 
 def validate(study_file: Path = typer.Argument(..., help="study YAML")) -> None:
@@ -164,6 +172,25 @@ def pareto(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"
         out.print(_rows_table(f"Pareto front of {study_name!r} ({len(study.trials)} trials)", rows))
 
 
+def plot(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"),
+         study_name: str = typer.Option(..., "--study-name", help="study name"),
+         output: Path = typer.Option(..., "--out", help="HTML file to write")) -> None:
+    """Write the Pareto front of a study as an interactive plotly HTML page."""
+    import optuna
+
+    from sweep.plots import write_pareto_html
+    from sweep.storage import open_storage
+
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise UserError(f"{output}: the plot is written as HTML; give a .html file")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
+    except KeyError:
+        raise UserError(f"no study {study_name!r} in {storage}") from None
+    out.print(f"wrote {write_pareto_html(study, output)}")
+
+
 def register_study_commands(app: typer.Typer) -> None:
-    for command in (run, validate, status, pareto):
+    for command in (run, validate, status, pareto, plot):
         app.command()(command)

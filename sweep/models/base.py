@@ -45,6 +45,10 @@ class ModelFamily(ABC):
     def dense_layers(self, architecture: dict[str, Any]) -> list[tuple[str, int, bool]]:
         """``(name, units, per_constituent)`` of every Dense layer, input to output (last = output layer)."""
 
+    def first_after_pool(self, architecture: dict[str, Any]) -> str | None:
+        """Name of the Dense layer that reads the pooled (aggregated) tensor, if the family pools."""
+        return None
+
     @abstractmethod
     def build(self, design: Design, input_shape: tuple[int, ...], n_outputs: int, task: str) -> Any:
         """The Keras model (QKeras layers for QAT, float layers for PTQ)."""

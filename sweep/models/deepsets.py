@@ -44,6 +44,9 @@ class DeepSets(ModelFamily):
         rho = [(f"rho_{i}", w, False) for i, w in enumerate(architecture["rho"])]
         return [*phi, *rho, ("output", 0, False)]
 
+    def first_after_pool(self, architecture: dict[str, Any]) -> str | None:
+        return "rho_0" if architecture["rho"] else "output"
+
     def build(self, design: Design, input_shape: tuple[int, ...], n_outputs: int, task: str) -> Any:
         import tensorflow as tf
         from tensorflow.keras import layers
