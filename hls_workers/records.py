@@ -51,6 +51,11 @@ class HardwareJob:
     n_constituents: int | None = None
     #: Keras reference to save next to the emulation: the pre-softmax ``logits_layer`` output, or the model output.
     logits_layer: str | None = None
+    #: ``numpy``: bit-accurate numpy emulation, no g++ (falls back to hls4ml when unsupported);
+    #: ``hls4ml``: compile hls4ml's C++ emulator and ``predict``.
+    emulator: Literal["numpy", "hls4ml"] = "numpy"
+    #: Also compile + predict with hls4ml and record how well the two agree.
+    cross_check: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -66,3 +71,9 @@ class HardwareResult:
     hls_config: dict
     layer_precisions: dict[str, dict[str, str]]
     timings: dict[str, float] = field(default_factory=dict)
+    #: Which emulator produced ``y_path``: ``numpy`` or ``hls4ml``.
+    emulator_used: str = "hls4ml"
+    #: Why the numpy emulator was not used although asked for (``None`` when it was, or was not asked).
+    fallback_reason: str | None = None
+    #: numpy vs hls4ml on the same samples: ``bit_exact_fraction``, ``max_abs_diff``, ``n`` (when cross-checked).
+    cross_check: dict | None = None

@@ -52,6 +52,11 @@ class Hls4mlConfig(_Strict):
     pool_accum_precision: str = "auto"
     #: Emulate on at most this many test samples (``None``: the whole test split).
     max_emulation_samples: int | None = Field(None, ge=1)
+    #: ``numpy``: bit-accurate numpy emulation without g++ (falls back to hls4ml when unsupported);
+    #: ``hls4ml``: always compile hls4ml's C++ emulator.
+    emulator: Literal["numpy", "hls4ml"] = "numpy"
+    #: Every Kth trial (trial number % K == 0) also runs hls4ml and records the agreement; 0 = never.
+    cross_check_every: int = Field(10, ge=0)
 
     @field_validator("input_precision", "pool_accum_precision")
     @classmethod
@@ -93,7 +98,7 @@ class ObjectiveConfig(_Strict):
 class SamplerConfig(_Strict):
     name: str = "nsga2"
     seed: int | None = 0
-    options: dict[str, Any] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict, validate_default=True)
 
     @field_validator("name")
     @classmethod

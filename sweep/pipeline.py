@@ -74,8 +74,12 @@ def design_bops(model: Any, design: Design, input_precision: str, n_constituents
 
 
 def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_dir: Path,
-               deadline: float, stage: StageCallback = lambda name: None) -> TrialResult:
-    """Run one design end to end. Raises :class:`TrialFailed` with a reason on any failure."""
+               deadline: float, stage: StageCallback = lambda name: None,
+               cross_check: bool = False) -> TrialResult:
+    """Run one design end to end. Raises :class:`TrialFailed` with a reason on any failure.
+
+    ``cross_check``: with the numpy emulator, also emulate with hls4ml and record the agreement.
+    """
     timings: dict[str, float] = {}
     trial_dir.mkdir(parents=True, exist_ok=True)
     family = get_family(design.family)
@@ -108,13 +112,16 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
     n_constituents = data.input_shape[0] if family.representation == "constituents" else None
     bops = design_bops(model, design, cfg.hls4ml.input_precision, n_constituents)
 
-    stage("hls4ml convert+compile+emulate")
-    settings = HlsSettings(**cfg.hls4ml.model_dump(exclude={"max_emulation_samples"}))
+    emulator = cfg.hls4ml.emulator
+    stage("hls4ml convert+emulate" if emulator == "numpy" else "hls4ml convert+compile+emulate")
+    settings = HlsSettings(**cfg.hls4ml.model_dump(
+        exclude={"max_emulation_samples", "emulator", "cross_check_every"}))
     job = HardwareJob(
         model_path=str(model_path), x_path=str(x_path), output_dir=str(trial_dir),
         quantization=design.quantization, layer_quant=design.layer_quant, settings=settings,
         reuse_factor=design.reuse_factor, strategy=design.strategy, n_constituents=n_constituents,
         logits_layer="output" if data.task == "classification" and softmax_skipped else None,
+        emulator=emulator, cross_check=cross_check and emulator == "numpy",
     )
     remaining = deadline - time.monotonic()
     if remaining <= 0:
@@ -137,9 +144,13 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
         "sparsity": float(sparsity), "epochs_run": float(outcome.epochs_run),
         "n_emulated": float(len(x_test)),
     })
+    if hardware.cross_check is not None:
+        metrics["cross_check_bit_exact_fraction"] = float(hardware.cross_check["bit_exact_fraction"])
     return TrialResult(
         metrics=metrics,
         timings=timings,
         artifacts={"trial_dir": str(trial_dir), "model": str(model_path), "hls4ml_project": hardware.project_dir},
-        details={"hls_config": hardware.hls_config, "layer_precisions": hardware.layer_precisions},
+        details={"hls_config": hardware.hls_config, "layer_precisions": hardware.layer_precisions,
+                 "emulator_used": hardware.emulator_used, "fallback_reason": hardware.fallback_reason,
+                 "cross_check": hardware.cross_check},
     )

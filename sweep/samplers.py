@@ -25,6 +25,12 @@ def _random(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:
 
 
 def _gp(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:
+    try:
+        import scipy  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        raise ValueError("the gp sampler needs PyTorch and SciPy, which the pinned stack leaves out "
+                         "(install them into .venv, e.g. pip install torch==2.13.0 scipy)") from None
     return optuna.samplers.GPSampler(seed=seed, **options)
 
 

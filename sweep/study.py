@@ -88,8 +88,10 @@ class TrialRunner:
             design = self.space.sample(trial)
             trial.set_user_attr("design", design.to_dict())
             trial_dir = self.artifacts_root / f"trial_{trial.number:04d}"
+            every = self.cfg.hls4ml.cross_check_every
             result = run_design(design, self.data, self.cfg, seed, trial_dir, deadline,
-                                stage=lambda name: self.stage(trial.number, name))
+                                stage=lambda name: self.stage(trial.number, name),
+                                cross_check=every > 0 and trial.number % every == 0)
         except TrialFailed as exc:
             trial.set_user_attr("fail_reason", str(exc))
             raise
@@ -101,6 +103,8 @@ class TrialRunner:
         trial.set_user_attr("timings", result.timings)
         trial.set_user_attr("artifacts", result.artifacts)
         trial.set_user_attr("layer_precisions", result.details.get("layer_precisions", {}))
+        for key in ("emulator_used", "fallback_reason", "cross_check"):  # numpy emulator provenance
+            trial.set_user_attr(key, result.details.get(key))
         return tuple(float(result.metrics[o.metric]) for o in self.cfg.objectives)
 
 

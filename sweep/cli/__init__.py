@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import typer
 
 from sweep.cli.data import data_app
+from sweep.cli.estimate import estimate
 from sweep.cli.study import register_study_commands
 from sweep.errors import UserError
 
@@ -20,6 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 register_study_commands(app)
+app.command()(estimate)
 app.add_typer(data_app, name="data")
 
 
@@ -36,4 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
+    """Console-script entry; library warnings (TensorFlow, Keras, hls4ml) are hidden unless SWEEP_WARNINGS=1."""
+    if os.environ.get("SWEEP_WARNINGS") != "1":
+        warnings.simplefilter("ignore")
     sys.exit(main())

@@ -1,0 +1,315 @@
+"""Closed-form cost of hls4ml io_parallel layers (Latency and Resource strategies) from layer specs.
+
+Shared by the post-training estimator (:mod:`.analytic`, specs read from a converted hls4ml model with its
+real weights) and the pre-training one (:mod:`.pretrain`, specs from the design alone). Imports numpy
+only. The model, with the meaning of every coefficient, is described in docs/hardware_cost.md:
+
+- Latency strategy, RF 1: weights are constants. A zero costs nothing, a power of two is a shift, a
+  constant with enough signed-digit (CSD) terms and significant bits on a wide enough input becomes a
+  DSP, any other one a shift-and-add chain in LUTs. Every output sums its nonzero products in an adder
+  tree of the accumulator width.
+- Latency strategy, RF > 1: the same circuit pipelined at II = RF; hls4ml's multiplier limit
+  (``ceil(n_in*n_out/RF) - n_zeros/RF``) caps the DSPs when it binds (then the shared DSPs get muxes).
+- Resource strategy, RF > 1: ``ceil(n_in*n_out/RF)`` real multipliers fed from weight memories; zeros
+  are *not* skipped (hls4ml #566), products map to DSPs when both operands are wide; weight memories go
+  to BRAM when deep and large.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from hls_workers.estimate.base import ResourceEstimate
+
+Kind = Literal["dense", "relu", "activation", "pool_avg", "pool_max", "softmax", "passthrough"]
+
+
+@dataclass
+class LayerSpec:
+    """What the cost model needs to know about one hls4ml layer.
+
+    ``codes`` are the weights as integers on the weight grid (value * 2**weight_frac), shape (n_in, n_out);
+    without them (pre-training) the layer is assumed to have ``round(n_in*n_out*(1-sparsity))`` nonzero
+    full-width weights spread evenly over the outputs.
+    """
+
+    name: str
+    kind: Kind
+    n_in: int
+    n_out: int
+    input_bits: int = 16
+    weight_bits: int = 0
+    accum_bits: int = 0
+    result_bits: int = 16
+    reuse_factor: int = 1
+    strategy: str = "latency"
+    #: Parallel copies of the layer's hardware (DeepSets phi layers in io_parallel: one per constituent).
+    repeats: int = 1
+    #: Sequential passes through one copy of the hardware (a pointwise Conv1D in the Resource strategy).
+    passes: int = 1
+    codes: np.ndarray | None = None
+    sparsity: float = 0.0
+    has_bias: bool = True
+    #: Items summed or compared by a pooling layer (constituents).
+    pool_items: int = 1
+
+
+@dataclass
+class LayerCost:
+    """Cost of one layer (already multiplied by ``repeats``)."""
+
+    name: str
+    kind: str
+    lut: float = 0.0
+    dsp: float = 0.0
+    ff: float = 0.0
+    bram_18k: float = 0.0
+    cycles: float = 0.0
+    path_ns: float = 0.0
+    ii: float = 1.0
+    detail: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        out = {"name": self.name, "kind": self.kind, "lut": round(self.lut), "dsp": round(self.dsp),
+               "ff": round(self.ff), "bram_18k": round(self.bram_18k), "cycles": self.cycles, "ii": self.ii}
+        out.update(self.detail)
+        return out
+
+
+def _clog2(n: float) -> int:
+    return int(math.ceil(math.log2(n))) if n > 1 else 0
+
+
+def csd_digits(values: np.ndarray) -> np.ndarray:
+    """Nonzero digits of the canonical signed-digit (NAF) form of each |value|: popcount((3x ^ x) >> 1)."""
+    x = np.abs(values.astype(np.int64))
+    y = ((3 * x) ^ x) >> 1
+    count = np.zeros_like(y)
+    while np.any(y):
+        count += y & 1
+        y >>= 1
+    return count
+
+
+def significant_bits(values: np.ndarray) -> np.ndarray:
+    """Bits between the highest and lowest set bit of each |value| (0 for zero)."""
+    x = np.abs(values.astype(np.int64))
+    out = np.zeros_like(x)
+    nz = x > 0
+    if np.any(nz):
+        v = x[nz]
+        lowest = v & -v
+        out[nz] = np.floor(np.log2(v)).astype(np.int64) - np.floor(np.log2(lowest)).astype(np.int64) + 1
+    return out
+
+
+@dataclass(frozen=True)
+class ProductProfile:
+    """How the nonzero constant products of a Latency-strategy layer map to hardware."""
+
+    nonzero: int
+    shifts: int
+    dsp: int
+    lut_products: int
+    shift_add_bits: float
+    nonzero_per_output: np.ndarray
+
+
+def constant_products(spec: LayerSpec, coeffs: dict) -> ProductProfile:
+    """Classify every nonzero weight of a Latency-strategy layer (zero / shift / DSP / LUT shift-add)."""
+    dsp_rule = coeffs["dsp"]
+    wide_input = spec.input_bits >= dsp_rule["min_input_bits"]
+    if spec.codes is None:  # pre-training: full-width products, sparsity spread evenly
+        per_output = np.full(spec.n_out, round(spec.n_in * (1.0 - spec.sparsity)))
+        nonzero = int(per_output.sum())
+        digits = max(1, math.ceil((spec.weight_bits - 1) / 2))
+        sig = spec.weight_bits - 1
+        is_dsp = wide_input and digits >= dsp_rule["const_min_csd_digits"] and sig >= dsp_rule["const_min_significant_bits"]
+        n_dsp = nonzero if is_dsp else 0
+        lut_n = 0 if is_dsp or digits <= 1 else nonzero
+        bits = lut_n * (digits - 1) * (spec.input_bits + sig)
+        return ProductProfile(nonzero, 0 if digits > 1 else nonzero, n_dsp, lut_n, float(bits), per_output)
+    codes = np.asarray(spec.codes).reshape(spec.n_in, spec.n_out)
+    per_output = np.count_nonzero(codes, axis=0)
+    values = codes[codes != 0]
+    digits = csd_digits(values)
+    sig = significant_bits(values)
+    dsp_mask = wide_input & (digits >= dsp_rule["const_min_csd_digits"]) & (sig >= dsp_rule["const_min_significant_bits"])
+    lut_mask = ~dsp_mask & (digits > 1)
+    bits = float(np.sum((digits[lut_mask] - 1) * (spec.input_bits + sig[lut_mask])))
+    return ProductProfile(int(values.size), int(np.sum(digits == 1)), int(dsp_mask.sum()), int(lut_mask.sum()),
+                          bits, per_output)
+
+
+def _dsp_per_product(a_bits: int, b_bits: int, coeffs: dict) -> int:
+    """DSP slices for one a x b product (the wider operand on the wide port)."""
+    wide, narrow = max(a_bits, b_bits), min(a_bits, b_bits)
+    port_a, port_b = coeffs["dsp"]["port_a_bits"], coeffs["dsp"]["port_b_bits"]
+    return max(1, math.ceil(wide / port_a) * math.ceil(narrow / port_b))
+
+
+def _effective_clock(clock_ns: float, coeffs: dict) -> float:
+    return clock_ns * (1.0 - coeffs["latency"]["clock_uncertainty"])
+
+
+def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
+    lut_c, lat = coeffs["lut"], coeffs["latency"]
+    rf = max(1, spec.reuse_factor)
+    adder_width = min(spec.accum_bits or 64, spec.input_bits + spec.weight_bits + _clog2(spec.n_in))
+    total = spec.n_in * spec.n_out
+    cost = LayerCost(spec.name, spec.kind, ii=rf)
+    if spec.strategy == "resource" and rf > 1:
+        cost = _resource_dense(spec, coeffs, clock_ns, adder_width)
+    else:
+        prof = constant_products(spec, coeffs)
+        per_dsp = _dsp_per_product(spec.input_bits, spec.weight_bits, coeffs)
+        dsp = prof.dsp * per_dsp
+        detail = {"nonzero": prof.nonzero, "shift": prof.shifts, "dsp_products": prof.dsp, "lut_products": prof.lut_products}
+        mux_lut = 0.0
+        if rf > 1:  # hls4ml's ALLOCATION limit on multipliers
+            zeros = total - prof.nonzero
+            limit = (math.ceil(total / rf) - zeros // rf) * per_dsp
+            if dsp > limit:
+                mux_lut = lut_c["per_mux_bit"] * limit * (spec.input_bits + spec.weight_bits) * (rf - 1)
+                detail["dsp_limited_to"] = limit
+                dsp = limit
+        adders = float(np.sum(np.maximum(prof.nonzero_per_output + (1 if spec.has_bias else 0) - 1, 0)))
+        lut = (lut_c["per_shift_add_bit"] * prof.shift_add_bits + lut_c["per_adder_bit"] * adders * adder_width
+               + lut_c["per_dsp"] * dsp + lut_c["per_product"] * prof.nonzero + mux_lut)
+        levels = _clog2(int(prof.nonzero_per_output.max(initial=0)) + (1 if spec.has_bias else 0))
+        eff = _effective_clock(clock_ns, coeffs)
+        if prof.dsp:
+            cycles = lat["dsp_cycles"] + math.ceil(levels * lat["t_add_level_ns"] / eff)
+        else:
+            mult_ns = lat["t_lut_mult_ns"] if prof.lut_products else 0.0
+            cycles = math.ceil((mult_ns + levels * lat["t_add_level_ns"]) / eff)
+        if "dsp_limited_to" in detail:
+            cycles += rf - 1
+        detail["adder_tree_levels"] = levels
+        cost = LayerCost(spec.name, spec.kind, lut=lut, dsp=dsp, cycles=max(cycles, 1), ii=rf, detail=detail)
+    return _scale(cost, spec, coeffs)
+
+
+def _resource_dense(spec: LayerSpec, coeffs: dict, clock_ns: float, adder_width: int) -> LayerCost:
+    """Resource strategy, RF > 1: real multipliers, zeros not skipped, weights in memories."""
+    lut_c, lat, bram_c = coeffs["lut"], coeffs["latency"], coeffs["bram"]
+    rf = spec.reuse_factor
+    total = spec.n_in * spec.n_out
+    mults = math.ceil(total / rf)
+    wide = min(spec.input_bits, spec.weight_bits) >= coeffs["dsp"]["var_min_bits"]
+    dsp = mults * _dsp_per_product(spec.input_bits, spec.weight_bits, coeffs) if wide else 0
+    mult_lut = 0.0 if wide else lut_c["per_var_mult_bit2"] * mults * spec.input_bits * spec.weight_bits
+    accum_lut = lut_c["per_adder_bit"] * mults * adder_width
+    mux_lut = lut_c["per_mux_bit"] * mults * spec.input_bits * _clog2(rf)
+    bram = 0.0
+    rom_bits = total * spec.weight_bits
+    rom_lut = 0.0
+    if rf >= bram_c["min_depth"] and rom_bits >= bram_c["min_bits"]:
+        word = mults * spec.weight_bits
+        bram = math.ceil(word / bram_c["max_width"]) * math.ceil(rf / bram_c["max_depth"])
+    else:
+        rom_lut = lut_c["per_mux_bit"] * mults * spec.weight_bits * _clog2(rf)
+    cycles = rf + lat["resource_overhead_cycles"] + (lat["dsp_cycles"] if wide else 0)
+    detail = {"multipliers": mults, "zeros_skipped": False}
+    return LayerCost(spec.name, spec.kind, lut=mult_lut + accum_lut + mux_lut + rom_lut, dsp=dsp, bram_18k=bram,
+                     cycles=cycles, ii=rf, detail=detail)
+
+
+def _scale(cost: LayerCost, spec: LayerSpec, coeffs: dict) -> LayerCost:
+    """Multiply by parallel copies and sequential passes; add registers (FF)."""
+    ff_c = coeffs["ff"]
+    copies = max(1, spec.repeats)
+    cost.lut *= copies
+    cost.dsp *= copies
+    cost.bram_18k *= copies
+    if spec.passes > 1:
+        cost.cycles = cost.cycles + (spec.passes - 1) * cost.ii
+        cost.ii = cost.ii * spec.passes
+    cost.ff = ff_c["per_dsp"] * cost.dsp + ff_c["per_lut"] * cost.lut
+    if copies > 1:
+        cost.detail["copies"] = copies
+    return cost
+
+
+def _elementwise_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
+    lut_c, lat = coeffs["lut"], coeffs["latency"]
+    width = spec.n_out
+    if spec.kind == "relu":
+        lut = lut_c["per_relu_bit"] * width * spec.result_bits
+        cycles = 0
+    elif spec.kind == "passthrough":
+        lut, cycles = 0.0, 0
+    else:  # table-based activations (sigmoid, tanh, ...): one small ROM lookup per element
+        lut = lut_c["per_relu_bit"] * width * spec.result_bits * 4
+        cycles = 1
+    cost = LayerCost(spec.name, spec.kind, lut=lut, cycles=cycles, path_ns=lat["t_relu_ns"] if spec.kind == "relu" else 0)
+    return _scale(cost, spec, coeffs)
+
+
+def _pool_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
+    lut_c, lat = coeffs["lut"], coeffs["latency"]
+    items, features = max(1, spec.pool_items), spec.n_out
+    width = spec.accum_bits or (spec.input_bits + _clog2(items))
+    levels = _clog2(items)
+    eff = _effective_clock(clock_ns, coeffs)
+    if spec.kind == "pool_max":
+        lut = lut_c["per_compare_bit"] * (items - 1) * features * spec.input_bits
+        return _scale(LayerCost(spec.name, spec.kind, lut=lut, cycles=math.ceil(levels * lat["t_add_level_ns"] / eff)), spec, coeffs)
+    lut = lut_c["per_adder_bit"] * (items - 1) * features * width
+    dsp = 0
+    cycles = math.ceil(levels * lat["t_add_level_ns"] / eff)
+    if items & (items - 1):  # not a power of two: a real constant division per feature
+        if width >= coeffs["dsp"]["min_input_bits"]:
+            dsp = features * _dsp_per_product(width, 18, coeffs)
+            cycles += lat["dsp_cycles"]
+        else:
+            lut += lut_c["per_shift_add_bit"] * features * width * 3
+    return _scale(LayerCost(spec.name, spec.kind, lut=lut, dsp=dsp, cycles=cycles, detail={"items": items}), spec, coeffs)
+
+
+def _softmax_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
+    """hls4ml's table softmax: exp table read per input (dual-port copies), one inverse table, n products."""
+    lut_c, bram_c = coeffs["lut"], coeffs["bram"]
+    n = spec.n_in
+    tables = (math.ceil(n / 2) + 1) * bram_c["softmax_table_blocks"]
+    cost = LayerCost(spec.name, spec.kind, lut=lut_c["softmax_per_input"] * n, dsp=n, bram_18k=tables,
+                     cycles=coeffs["latency"]["softmax_cycles"])
+    return _scale(cost, spec, coeffs)
+
+
+def layer_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
+    """Cost of one layer from its spec and the family coefficients."""
+    if spec.kind == "dense":
+        return _dense_cost(spec, coeffs, clock_ns)
+    if spec.kind in ("pool_avg", "pool_max"):
+        return _pool_cost(spec, coeffs, clock_ns)
+    if spec.kind == "softmax":
+        return _softmax_cost(spec, coeffs, clock_ns)
+    return _elementwise_cost(spec, coeffs, clock_ns)
+
+
+def network_cost(specs: list[LayerSpec], coeffs: dict, clock_ns: float, source: str,
+                 notes: list[str] | None = None) -> ResourceEstimate:
+    """Sum the layers; latency = layer cycles + leftover combinational path + I/O registers; II = max."""
+    costs = [layer_cost(spec, coeffs, clock_ns) for spec in specs]
+    lat = coeffs["latency"]
+    eff = _effective_clock(clock_ns, coeffs)
+    loose_ns = sum(c.path_ns for c in costs)
+    cycles = sum(c.cycles for c in costs) + math.ceil(loose_ns / eff) + lat["io_cycles"]
+    ii = max((c.ii for c in costs), default=1)
+    return ResourceEstimate.from_values(
+        source,
+        notes=notes,
+        per_layer=[c.as_dict() for c in costs],
+        lut=round(sum(c.lut for c in costs)),
+        dsp=round(sum(c.dsp for c in costs)),
+        ff=round(sum(c.ff for c in costs)),
+        bram_18k=round(sum(c.bram_18k for c in costs)),
+        latency_cycles=cycles,
+        latency_ns=cycles * clock_ns,
+        ii=ii,
+    )

@@ -1,0 +1,111 @@
+"""Read a converted hls4ml ModelGraph into cost-model layer specs (weights, precisions, reuse, strategy)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from hls_workers.estimate.cost_model import LayerSpec
+
+_DENSE = {"Dense"}
+_POINTWISE = {"PointwiseConv1D", "Conv1D"}
+_POOL = {"GlobalPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D"}
+_SKIPPED = {"Input", "InputLayer", "Reshape", "Flatten", "Transpose"}
+
+
+def _precision(layer: Any, key: str):
+    types = getattr(layer, "types", {}) or {}
+    named = types.get(key)
+    return None if named is None else named.precision
+
+
+def _width(precision: Any, default: int = 16) -> int:
+    width = getattr(precision, "width", None)
+    return int(width) if width is not None else default
+
+
+def weight_codes(data: np.ndarray, precision: Any) -> np.ndarray:
+    """Weights as integers on the grid of ``precision`` (rounded as its mode says, saturated to its range)."""
+    width = _width(precision)
+    integer = int(getattr(precision, "integer", width))
+    signed = bool(getattr(precision, "signed", True))
+    scale = 2.0 ** (width - integer)
+    mode = str(getattr(precision, "rounding_mode", "TRN")).upper()
+    scaled = np.asarray(data, dtype=np.float64) * scale
+    codes = np.floor(scaled) if mode.endswith("TRN") or mode == "NONE" else np.round(scaled)
+    low, high = (-(2 ** (width - 1)), 2 ** (width - 1) - 1) if signed else (0, 2**width - 1)
+    return np.clip(codes, low, high).astype(np.int64)
+
+
+def _as_matrix(layer: Any, data: np.ndarray, n_in: int, n_out: int) -> np.ndarray:
+    """Kernel as (n_in, n_out) whatever hls4ml did to it (the Resource strategy transposes)."""
+    if layer.get_attr("_weights_transposed", False):
+        return data.reshape(n_out, -1).T.reshape(n_in, n_out)
+    return data.reshape(n_in, n_out)
+
+
+def _strategy(layer: Any) -> str:
+    strategy = str(layer.get_attr("strategy", "latency") or "latency").lower()
+    return "resource" if strategy == "resource" else ("latency" if strategy == "latency" else strategy)
+
+
+def _input_bits(layer: Any) -> int:
+    var = layer.get_input_variable()
+    return _width(getattr(getattr(var, "type", None), "precision", None))
+
+
+def _dense_spec(layer: Any, n_in: int, n_out: int, repeats: int, passes: int) -> LayerSpec:
+    weight_t = _precision(layer, "weight_t")
+    data = layer.attributes["weight"].data
+    codes = _as_matrix(layer, weight_codes(data, weight_t), n_in, n_out)
+    bias = layer.attributes.get("bias")
+    has_bias = bias is not None and bool(np.any(np.asarray(bias.data) != 0))
+    return LayerSpec(
+        name=layer.name, kind="dense", n_in=n_in, n_out=n_out, input_bits=_input_bits(layer),
+        weight_bits=_width(weight_t), accum_bits=_width(_precision(layer, "accum_t"), 0),
+        result_bits=_width(_precision(layer, "result_t")), reuse_factor=int(layer.get_attr("reuse_factor", 1) or 1),
+        strategy=_strategy(layer), repeats=repeats, passes=passes, codes=codes, has_bias=has_bias,
+    )
+
+
+def layer_specs(hls_model: Any) -> tuple[list[LayerSpec], list[str]]:
+    """Specs of every layer that costs hardware, and notes on anything approximated or ignored."""
+    specs: list[LayerSpec] = []
+    notes: list[str] = []
+    for layer in hls_model.get_layers():
+        cls = layer.class_name
+        if cls in _SKIPPED:
+            continue
+        if cls in _DENSE:
+            specs.append(_dense_spec(layer, int(layer.get_attr("n_in")), int(layer.get_attr("n_out")), 1, 1))
+        elif cls in _POINTWISE and int(layer.get_attr("filt_width", 1)) == 1:
+            width = int(layer.get_attr("out_width", 1))
+            resource = _strategy(layer) == "resource" and int(layer.get_attr("reuse_factor", 1) or 1) > 1
+            repeats, passes = (1, width) if resource else (width, 1)
+            specs.append(_dense_spec(layer, int(layer.get_attr("n_chan")), int(layer.get_attr("n_filt")), repeats, passes))
+        elif cls in _POOL:
+            items = int(layer.get_attr("n_in", 1))
+            op = str(layer.get_attr("pool_op", "Average")).lower()
+            specs.append(LayerSpec(
+                name=layer.name, kind="pool_max" if op.startswith("max") else "pool_avg",
+                n_in=items * int(layer.get_attr("n_filt", 1)), n_out=int(layer.get_attr("n_filt", 1)),
+                input_bits=_input_bits(layer), accum_bits=_width(_precision(layer, "accum_t"), 0),
+                result_bits=_width(_precision(layer, "result_t")), pool_items=items,
+            ))
+        elif cls == "Softmax" or (cls == "Activation" and str(layer.get_attr("activation")).lower() == "softmax"):
+            if layer.get_attr("skip", False):
+                notes.append(f"{layer.name}: softmax skipped (no hardware)")
+                continue
+            specs.append(LayerSpec(name=layer.name, kind="softmax", n_in=int(layer.get_attr("n_in")),
+                                   n_out=int(layer.get_attr("n_in")), input_bits=_input_bits(layer)))
+        elif cls in ("Activation", "ReLU"):
+            act = str(layer.get_attr("activation", "relu")).lower()
+            kind = "relu" if act == "relu" else ("passthrough" if act == "linear" else "activation")
+            n = int(layer.get_attr("n_in") or math.prod(layer.get_output_variable().shape))
+            specs.append(LayerSpec(name=layer.name, kind=kind, n_in=n, n_out=n, input_bits=_input_bits(layer),
+                                   result_bits=_width(_precision(layer, "result_t"))))
+        else:
+            notes.append(f"{layer.name}: {cls} is not modelled (counted as free)")
+    return specs, notes

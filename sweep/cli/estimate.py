@@ -1,0 +1,168 @@
+"""``sweep estimate MODEL.h5 --part P``: LUT/DSP/FF/BRAM/latency of a saved Keras/QKeras model, no Vivado.
+
+Registered by the CLI with ``app.command()(estimate)``.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sweep.errors import UserError
+
+STRATEGIES = ("latency", "resource", "distributed_arithmetic")
+#: ``--strategy distributed_arithmetic`` is costed by da4ml (exact LUTs, no DSP).
+DA_STRATEGY = "distributed_arithmetic"
+#: JSON/table keys, in order, and the ResourceEstimate metric behind each.
+OUTPUT_KEYS = {"lut": "lut", "dsp": "dsp", "ff": "ff", "bram": "bram_18k", "latency_cycles": "latency_cycles",
+               "latency_ns": "latency_ns", "ii": "ii"}
+
+
+def _check_inputs(model: Path, part: str, precision: str, reuse: int, strategy: str, estimator: str):
+    """Validate everything cheap before TensorFlow is imported; returns (part, precision, estimator)."""
+    from hls_workers.estimate import get_estimator
+    from hls_workers.fixed_point import PrecisionError, parse_precision
+    from hls_workers.parts import lookup_part
+
+    if not model.is_file():
+        raise UserError(f"model file not found: {model}")
+    try:
+        device = lookup_part(part)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        fixed = parse_precision(precision)
+    except PrecisionError as exc:
+        raise UserError(f"--precision: {exc}") from None
+    if reuse < 1:
+        raise UserError(f"--reuse must be at least 1, not {reuse}")
+    if strategy.lower() not in STRATEGIES:
+        raise UserError(f"unknown strategy {strategy!r}; one of {', '.join(STRATEGIES)}")
+    try:
+        chosen = get_estimator(estimator)
+    except KeyError as exc:
+        raise UserError(str(exc.args[0])) from None
+    ok, reason = chosen.available()
+    if not ok:
+        raise UserError(f"estimator {chosen.name} is unavailable here: {reason}")
+    return device, fixed, chosen
+
+
+def _load(model: Path):
+    from hls_workers.emulate import load_keras_model
+
+    try:
+        return load_keras_model(str(model))
+    except Exception as exc:  # h5py/keras raise many types for a file that is not a model
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UserError(f"{model} is not a Keras/QKeras model: {reason}") from None
+
+
+def _hls_config(keras_model: Any, precision: str, reuse: int, strategy: str) -> dict:
+    """hls4ml config: QKeras quantizers keep their own types; float layers get ``precision`` everywhere."""
+    import hls4ml
+
+    config = hls4ml.utils.config_from_keras_model(keras_model, granularity="name", backend="Vitis",
+                                                  default_precision=precision)
+    name = "Resource" if strategy == "resource" else "Latency"
+    config["Model"].update(ReuseFactor=reuse, Strategy=name)
+    for layer in keras_model.layers:
+        entry = config["LayerName"].setdefault(layer.name, {})
+        cls = type(layer).__name__
+        quantized = cls.startswith("Q") or getattr(layer, "kernel_quantizer", None) is not None
+        entry["ReuseFactor"] = reuse
+        entry["Strategy"] = name
+        if quantized:
+            continue
+        current = entry.get("Precision")
+        precision_entry = current if isinstance(current, dict) else {}
+        if cls in ("Dense", "Conv1D"):
+            precision_entry.update(weight=precision, bias=precision, accum=precision, result=precision)
+        elif cls in ("InputLayer", "Activation", "ReLU"):
+            precision_entry["result"] = precision
+        if precision_entry:
+            entry["Precision"] = precision_entry
+    return config
+
+
+def _convert(keras_model: Any, config: dict, part: str, clock: float, output_dir: str):
+    import hls4ml
+
+    try:
+        return hls4ml.converters.convert_from_keras_model(
+            keras_model, hls_config=config, output_dir=output_dir, backend="Vitis", part=part,
+            clock_period=clock, io_type="io_parallel",
+        )
+    except Exception as exc:
+        raise UserError(f"hls4ml cannot convert this model: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+
+
+def estimate_payload(estimate: Any, part: Any, estimator: str) -> dict:
+    """The JSON object: metrics with their sources, percent of the device, part, estimator, notes."""
+    from hls_workers.parts import percent_of_device
+
+    out: dict[str, Any] = {}
+    for key, metric_name in OUTPUT_KEYS.items():
+        metric = estimate.metric(metric_name)
+        out[key] = metric.value
+        out[f"{key}_source"] = metric.source
+    pct = percent_of_device(estimate, part)
+    out.update({f"{k if k != 'bram_18k' else 'bram'}_pct": v for k, v in pct.items()})
+    out.update(part=part.name, estimator=estimator, notes=list(estimate.notes))
+    return out
+
+
+def _print_table(payload: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{payload['estimator']} on {payload['part']}")
+    for column in ("metric", "value", "% of device", "source"):
+        table.add_column(column)
+    for key in OUTPUT_KEYS:
+        value = payload[key]
+        pct = payload.get(f"{key}_pct")
+        table.add_row(key, "n/a" if value is None else f"{value:,.0f}" if key != "latency_ns" else f"{value:.1f}",
+                      "" if pct is None else f"{pct:.2f} %", payload[f"{key}_source"])
+    console = Console()
+    console.print(table)
+    for note in payload["notes"]:
+        console.print(f"note: {note}")
+
+
+def estimate(
+    model: Annotated[Path, typer.Argument(help="saved Keras/QKeras model (.h5)")],
+    part: Annotated[str, typer.Option("--part", help="FPGA part or unique prefix, e.g. xcvu13p")],
+    precision: Annotated[str, typer.Option("--precision", help="fixed-point type of float layers")] = "ap_fixed<16,6>",
+    reuse: Annotated[int, typer.Option("--reuse", help="reuse factor")] = 1,
+    strategy: Annotated[str, typer.Option("--strategy", help="latency, resource or distributed_arithmetic")] = "latency",
+    estimator: Annotated[str, typer.Option("--estimator", help="analytic, da4ml, csynth, vsynth, yosys")] = "analytic",
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    clock: Annotated[float, typer.Option("--clock", help="clock period in ns")] = 5.0,
+) -> None:
+    """Estimate LUT, DSP, FF, BRAM, latency and II of a saved model converted with hls4ml (io_parallel)."""
+    if strategy.lower() == DA_STRATEGY and estimator == "analytic":
+        estimator = "da4ml"
+    device, fixed, chosen = _check_inputs(model, part, precision, reuse, strategy, estimator)
+    if clock <= 0:
+        raise UserError(f"--clock must be positive, not {clock}")
+    keras_model = _load(model)
+    hls_strategy = "latency" if strategy.lower() == DA_STRATEGY else strategy.lower()
+    config = _hls_config(keras_model, fixed.hls(), reuse, hls_strategy)
+    with tempfile.TemporaryDirectory(prefix="sweep_estimate_") as tmp:
+        hls_model = _convert(keras_model, config, device.name, clock, str(Path(tmp) / "hls4ml_prj"))
+        from hls_workers.estimate import EstimatorUnavailable
+
+        try:
+            result = chosen.estimate(hls_model, {"part": device.name, "clock_period_ns": clock})
+        except EstimatorUnavailable as exc:
+            raise UserError(str(exc)) from None
+    payload = estimate_payload(result, device, chosen.name)
+    if as_json:
+        typer.echo(json.dumps(payload))
+    else:
+        _print_table(payload)

@@ -1,0 +1,75 @@
+"""estimate:pretrain: design-only estimate, fast, no TensorFlow/hls4ml."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from hls_workers.estimate import estimate_design, get_estimator
+
+MLP = [(16, 64), (64, 32), (32, 32), (32, 5)]
+
+
+def test_no_tensorflow_or_hls4ml_import():
+    code = ("import sys; from hls_workers.estimate.pretrain import estimate_design; "
+            "estimate_design([(16, 64), (64, 5)], 8); "
+            "bad = [m for m in ('tensorflow', 'hls4ml', 'qkeras', 'da4ml', 'numba') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_fast():
+    estimate_design(MLP, 16)
+    start = time.perf_counter()
+    for _ in range(100):
+        estimate_design(MLP, (8, 8), sparsity=0.5, reuse_factor=2, part="xcvu13p")
+    assert (time.perf_counter() - start) / 100 < 0.005
+
+
+def test_sources_and_keys():
+    est = estimate_design(MLP, 16, part="xcu250", clock=5.0)
+    flat = est.to_dict()
+    for key in ("lut", "dsp", "ff", "bram_18k", "latency_cycles", "latency_ns", "ii"):
+        assert flat[f"{key}_source"] == "estimate:pretrain"
+        assert flat[key] is not None
+    assert flat["latency_ns"] == flat["latency_cycles"] * 5.0
+
+
+def test_monotonic():
+    base = estimate_design(MLP, 16)
+    assert estimate_design(MLP, 16, sparsity=0.75).dsp.value < base.dsp.value
+    assert estimate_design(MLP, 6).dsp.value < base.dsp.value
+    rf2 = estimate_design(MLP, 16, reuse_factor=2, strategy="resource")
+    rf1 = estimate_design(MLP, 16, strategy="resource")
+    assert rf2.dsp.value < rf1.dsp.value and rf2.latency_cycles.value > rf1.latency_cycles.value
+
+
+def test_pretrain_bounds_dsp_of_full_width_design():
+    # full-width assumption: every nonzero 16-bit weight is a DSP, so it bounds the trained estimate from above
+    assert estimate_design(MLP, 16).dsp.value == 16 * 64 + 64 * 32 + 32 * 32 + 32 * 5
+
+
+def test_deepsets_with_pool_and_layer_quant():
+    from hls_workers.records import LayerQuant
+
+    q = LayerQuant(6, 0, 8, 3)
+    shapes = [(3, 32, 16), (32, 32, 16), {"pool": "mean", "items": 16, "features": 32}, (32, 32), (32, 5)]
+    est = estimate_design(shapes, [q, q, q, q], sparsity=0.5, reuse_factor=2, input_bits=12, part="xcvu13p")
+    kinds = [layer["kind"] for layer in est.per_layer]
+    assert "pool_avg" in kinds
+    phi = est.per_layer[0]
+    assert phi.get("copies") == 16
+
+
+def test_registry_face_and_bad_input():
+    est = get_estimator("pretrain").estimate({"layer_shapes": MLP, "bits": 8}, {"part": "xc7z020", "clock_period_ns": 10})
+    assert est.latency_ns.value == est.latency_cycles.value * 10
+    with pytest.raises(ValueError):
+        estimate_design(MLP, 8, strategy="dataflow")
+    with pytest.raises(ValueError):
+        estimate_design(MLP, [8, 8])
+    with pytest.raises(ValueError, match="known parts"):
+        estimate_design(MLP, 8, part="nope")
