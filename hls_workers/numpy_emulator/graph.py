@@ -26,7 +26,7 @@ class UnsupportedGraph(Exception):
     """The graph has a layer, option or precision the numpy emulator does not reproduce."""
 
 
-#: (raw integers, shape per sample) -> raw integers of the layer output.
+#: Raw integers of the layer input (N, *shape) -> raw integers of its output.
 StepFn = Callable[[np.ndarray], np.ndarray]
 
 
