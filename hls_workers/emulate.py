@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hls_workers.hardware_cost import estimate_hardware
 from hls_workers.hls_config import build_hls_config
 from hls_workers.records import HardwareJob, HardwareResult
 
@@ -81,6 +82,10 @@ def run_hardware_job(job: HardwareJob) -> HardwareResult:
     hls_model, hls_config = convert(model, job)
     timings["convert_s"] = time.perf_counter() - start
 
+    start = time.perf_counter()
+    resources = estimate_hardware(hls_model, job)
+    timings["estimate_s"] = time.perf_counter() - start
+
     x = np.ascontiguousarray(np.load(job.x_path).astype(np.float32))
     start = time.perf_counter()
     y_keras_path = str(Path(job.output_dir) / "y_keras.npy")
@@ -118,6 +123,7 @@ def run_hardware_job(job: HardwareJob) -> HardwareResult:
         hls_config=_jsonable(hls_config),
         layer_precisions=layer_precisions(hls_model),
         timings=timings,
+        resources=resources,
         emulator_used="numpy" if y_numpy is not None else "hls4ml",
         fallback_reason=fallback_reason,
         cross_check=cross_check,

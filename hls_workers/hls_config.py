@@ -66,6 +66,7 @@ def build_hls_config(model: Any, job: HardwareJob) -> dict:
 
     settings = job.settings
     config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=settings.backend)
+    # distributed_arithmetic designs are emulated as Latency (the same arithmetic) and costed by da4ml.
     strategy = "Resource" if job.strategy == "resource" else "Latency"
     config["Model"]["ReuseFactor"] = job.reuse_factor
     config["Model"]["Strategy"] = strategy

@@ -47,7 +47,7 @@ class HardwareJob:
     layer_quant: dict[str, LayerQuant]
     settings: HlsSettings
     reuse_factor: int = 1
-    strategy: Literal["latency", "resource"] = "latency"
+    strategy: Literal["latency", "resource", "distributed_arithmetic"] = "latency"
     n_constituents: int | None = None
     #: Keras reference to save next to the emulation: the pre-softmax ``logits_layer`` output, or the model output.
     logits_layer: str | None = None
@@ -71,6 +71,8 @@ class HardwareResult:
     hls_config: dict
     layer_precisions: dict[str, dict[str, str]]
     timings: dict[str, float] = field(default_factory=dict)
+    #: Hardware cost: ``{"values": {...}, "sources": {...}, "notes": [...]}`` (see hls_workers.hardware_cost).
+    resources: dict = field(default_factory=dict)
     #: Which emulator produced ``y_path``: ``numpy`` or ``hls4ml``.
     emulator_used: str = "hls4ml"
     #: Why the numpy emulator was not used although asked for (``None`` when it was, or was not asked).

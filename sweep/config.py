@@ -124,7 +124,33 @@ class SamplerConfig(_Strict):
         return value
 
 
-DEFAULT_OBJECTIVES = ["emulated_accuracy", "accuracy_gap", "bops"]
+DEFAULT_OBJECTIVES = ["emulated_accuracy", "accuracy_gap", "lut", "latency_ns"]
+
+
+class ConstraintsConfig(_Strict):
+    """Hardware limits. A trial over a limit is infeasible (Optuna constraints); a design whose cheap
+    pre-training estimate exceeds a limit by more than ``pretrain_margin`` is PRUNED before training."""
+
+    max_lut: float | None = Field(None, gt=0)
+    max_lut_pct: float | None = Field(None, gt=0)
+    max_dsp: float | None = Field(None, ge=0)
+    max_dsp_pct: float | None = Field(None, ge=0)
+    max_ff: float | None = Field(None, gt=0)
+    max_ff_pct: float | None = Field(None, gt=0)
+    max_bram: float | None = Field(None, ge=0)
+    max_latency_ns: float | None = Field(None, gt=0)
+    max_latency_cycles: float | None = Field(None, gt=0)
+    #: The pre-training estimate counts every weight as a full-width product (it leans high): prune only
+    #: designs at least this many times over a limit. ``0`` disables pre-training pruning.
+    pretrain_margin: float = Field(2.0, ge=0)
+
+    def limits(self) -> dict[str, float]:
+        """Trial metric name → limit, for the limits that are set."""
+        out = {}
+        for key, value in self.model_dump(exclude={"pretrain_margin"}).items():
+            if value is not None:
+                out[key.removeprefix("max_")] = float(value)
+        return out
 
 
 class StudyConfig(_Strict):
@@ -142,6 +168,7 @@ class StudyConfig(_Strict):
         default_factory=lambda: [ObjectiveConfig(metric=m) for m in DEFAULT_OBJECTIVES], min_length=1
     )
     sampler: SamplerConfig = Field(default_factory=SamplerConfig)
+    constraints: ConstraintsConfig = Field(default_factory=ConstraintsConfig)
     n_trials: int = Field(10, ge=1)
     timeout_per_trial_s: float = Field(900, gt=0)
     #: Designs tried first (e.g. published references): parameter name → value, as Optuna params.
@@ -163,6 +190,10 @@ class StudyConfig(_Strict):
             if problem:
                 raise ValueError(f"enqueue.{index}.{problem}")
         family = get_family(self.model.family)
+        strategies = self.space["strategy"].all_values() if "strategy" in self.space else []
+        if "distributed_arithmetic" in strategies and family.pools:
+            raise ValueError(f"space.strategy: distributed_arithmetic is costed by da4ml for Dense networks only, "
+                             f"not family {family.name!r}")
         if "n_constituents" in self.space:
             _, most = self.space["n_constituents"].values_bound()
             if most is not None and most > self.data.n_constituents:

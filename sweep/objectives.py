@@ -27,5 +27,13 @@ _ALL = (
     Objective("output_gap", "minimize", "mean |Keras output - emulated output|"),
     Objective("bops", "minimize", "bit operations over nonzero weights (docs/metrics.md)"),
     Objective("n_params", "minimize", "nonzero weights and biases"),
+    Objective("lut", "minimize", "LUTs (source recorded per trial: estimate:analytic, da4ml, csynth, …)"),
+    Objective("dsp", "minimize", "DSP slices"),
+    Objective("ff", "minimize", "flip-flops"),
+    Objective("bram", "minimize", "BRAM_18K blocks"),
+    Objective("latency_ns", "minimize", "latency in ns at the study's clock"),
+    Objective("latency_cycles", "minimize", "latency in clock cycles"),
+    Objective("lut_pct", "minimize", "LUTs as % of the study's part"),
+    Objective("dsp_pct", "minimize", "DSPs as % of the study's part"),
 )
 OBJECTIVES: dict[str, Objective] = {o.name: o for o in _ALL}

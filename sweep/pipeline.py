@@ -73,6 +73,20 @@ def design_bops(model: Any, design: Design, input_precision: str, n_constituents
     return total_bops(costs)
 
 
+def make_hardware_job(design: Design, cfg: Any, model_path: Path, x_path: Path, trial_dir: Path,
+                      n_constituents: int | None, task: str, cross_check: bool = False) -> HardwareJob:
+    """The hardware stage's job for a trained design (also used to re-convert promoted trials)."""
+    settings = HlsSettings(**cfg.hls4ml.model_dump(exclude={"max_emulation_samples", "emulator", "cross_check_every"}))
+    emulator = cfg.hls4ml.emulator
+    return HardwareJob(
+        model_path=str(model_path), x_path=str(x_path), output_dir=str(trial_dir),
+        quantization=design.quantization, layer_quant=design.layer_quant, settings=settings,
+        reuse_factor=design.reuse_factor, strategy=design.strategy, n_constituents=n_constituents,
+        logits_layer="output" if task == "classification" and cfg.hls4ml.softmax == "skip" else None,
+        emulator=emulator, cross_check=cross_check and emulator == "numpy",
+    )
+
+
 def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_dir: Path,
                deadline: float, stage: StageCallback = lambda name: None,
                cross_check: bool = False) -> TrialResult:
@@ -101,7 +115,6 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
     start = time.perf_counter()
     n_emulate = cfg.hls4ml.max_emulation_samples or len(data.x_test)
     x_test, y_test = data.x_test[:n_emulate], data.y_test[:n_emulate]
-    softmax_skipped = cfg.hls4ml.softmax == "skip"
     model_path = trial_dir / "model.h5"
     model.save(model_path, include_optimizer=False)
     x_path = trial_dir / "x_test.npy"
@@ -112,17 +125,9 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
     n_constituents = data.input_shape[0] if family.representation == "constituents" else None
     bops = design_bops(model, design, cfg.hls4ml.input_precision, n_constituents)
 
-    emulator = cfg.hls4ml.emulator
-    stage("hls4ml convert+emulate" if emulator == "numpy" else "hls4ml convert+compile+emulate")
-    settings = HlsSettings(**cfg.hls4ml.model_dump(
-        exclude={"max_emulation_samples", "emulator", "cross_check_every"}))
-    job = HardwareJob(
-        model_path=str(model_path), x_path=str(x_path), output_dir=str(trial_dir),
-        quantization=design.quantization, layer_quant=design.layer_quant, settings=settings,
-        reuse_factor=design.reuse_factor, strategy=design.strategy, n_constituents=n_constituents,
-        logits_layer="output" if data.task == "classification" and softmax_skipped else None,
-        emulator=emulator, cross_check=cross_check and emulator == "numpy",
-    )
+    stage("hls4ml convert+emulate" if cfg.hls4ml.emulator == "numpy" else "hls4ml convert+compile+emulate")
+    job = make_hardware_job(design, cfg, model_path, x_path, trial_dir, n_constituents, data.task,
+                            cross_check=cross_check)
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise TrialFailed("timeout: no time left for the hardware stage")
@@ -144,6 +149,7 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
         "sparsity": float(sparsity), "epochs_run": float(outcome.epochs_run),
         "n_emulated": float(len(x_test)),
     })
+    metrics.update(hardware.resources.get("values", {}))
     if hardware.cross_check is not None:
         metrics["cross_check_bit_exact_fraction"] = float(hardware.cross_check["bit_exact_fraction"])
     return TrialResult(
@@ -152,5 +158,7 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
         artifacts={"trial_dir": str(trial_dir), "model": str(model_path), "hls4ml_project": hardware.project_dir},
         details={"hls_config": hardware.hls_config, "layer_precisions": hardware.layer_precisions,
                  "emulator_used": hardware.emulator_used, "fallback_reason": hardware.fallback_reason,
-                 "cross_check": hardware.cross_check},
+                 "cross_check": hardware.cross_check,
+                 "hardware_sources": hardware.resources.get("sources", {}),
+                 "hardware_notes": hardware.resources.get("notes", [])},
     )

@@ -67,6 +67,9 @@ def pareto_rows(study: optuna.Study) -> list[dict[str, Any]]:
         row["design"] = design_summary(trial.user_attrs.get("design"))
         row["seed"] = trial.user_attrs.get("seed")
         row["hls4ml_project"] = trial.user_attrs.get("artifacts", {}).get("hls4ml_project")
+        synthesis = study.user_attrs.get(f"synthesis:{trial.number}")
+        if synthesis:
+            row["synthesis"] = synthesis
         rows.append(row)
     return rows
 

@@ -22,7 +22,8 @@ COMMON_PARAMS: tuple[ParamDef, ...] = (
     ParamDef("act_int_bits", "int", 3, minimum=0, help="integer bits of ReLU outputs"),
     ParamDef("sparsity", "float", 0.0, minimum=0.0, below=1.0, help="pruning target sparsity"),
     ParamDef("reuse_factor", "int", 1, minimum=1, help="hls4ml reuse factor"),
-    ParamDef("strategy", "cat", "latency", allowed=("latency", "resource"), help="hls4ml strategy"),
+    ParamDef("strategy", "cat", "latency", allowed=("latency", "resource", "distributed_arithmetic"),
+             help="hls4ml strategy; distributed_arithmetic is costed by da4ml (MLPs)"),
 )
 BIT_PARAMS = ("weight_bits", "weight_int_bits", "act_bits", "act_int_bits")
 

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import optuna
 
 from sweep.config import StudyConfig, parse_config
+from sweep.constraints import constraint_values, pretrain_metrics, pretrain_violations
 from sweep.data.prepared import PreparedData
 from sweep.errors import UserError
 from sweep.pipeline import run_design
@@ -84,14 +85,18 @@ class TrialRunner:
         trial.set_user_attr("seed", seed)
         trial.set_user_attr("versions", stack_versions())
         trial.set_user_attr("data_cache_key", self.data.cache_key)
+        limits = self.cfg.constraints.limits()
         try:
             design = self.space.sample(trial)
             trial.set_user_attr("design", design.to_dict())
+            self._check_before_training(trial, design, limits)
             trial_dir = self.artifacts_root / f"trial_{trial.number:04d}"
             every = self.cfg.hls4ml.cross_check_every
             result = run_design(design, self.data, self.cfg, seed, trial_dir, deadline,
                                 stage=lambda name: self.stage(trial.number, name),
                                 cross_check=every > 0 and trial.number % every == 0)
+        except optuna.TrialPruned:
+            raise
         except TrialFailed as exc:
             trial.set_user_attr("fail_reason", str(exc))
             raise
@@ -105,7 +110,25 @@ class TrialRunner:
         trial.set_user_attr("layer_precisions", result.details.get("layer_precisions", {}))
         for key in ("emulator_used", "fallback_reason", "cross_check"):  # numpy emulator provenance
             trial.set_user_attr(key, result.details.get(key))
+        trial.set_user_attr("hardware_sources", result.details.get("hardware_sources", {}))
+        trial.set_user_attr("hardware_notes", result.details.get("hardware_notes", []))
+        for metric, value in constraint_values(result.metrics, limits).items():
+            trial.set_constraint(f"max_{metric}", value)
         return tuple(float(result.metrics[o.metric]) for o in self.cfg.objectives)
+
+
+    def _check_before_training(self, trial: optuna.Trial, design: Any, limits: dict[str, float]) -> None:
+        """Prune (before any training) a design whose cheap estimate cannot meet the study's limits."""
+        if not limits:
+            return
+        values = pretrain_metrics(design, self.data.leading_constituents(design.architecture.get("n_constituents"))
+                                  .input_shape, self.data.n_outputs, self.cfg.hls4ml)
+        trial.set_user_attr("pretrain_estimate", values)
+        violations = pretrain_violations(values, limits, self.cfg.constraints.pretrain_margin)
+        if violations:
+            reason = "pre-training estimate over the constraints: " + "; ".join(violations)
+            trial.set_user_attr("prune_reason", reason)
+            raise optuna.TrialPruned(reason)
 
 
 def run_study(study: optuna.Study, runner: TrialRunner, n_trials: int,

@@ -151,7 +151,7 @@ BAD_CASES = {
     "empty-choices": ("space.phi_width", [], "space.phi_width", "empty"),
     "category-not-allowed": ("space.aggregation", ["mean", "sum"], "space.aggregation", "'sum'"),
     "unknown-sampler": ("sampler.name", "cmaes", "sampler.name", "'cmaes'"),
-    "unknown-objective": ("objectives", ["bops", "latency_ns"], "objectives", "'latency_ns'"),
+    "unknown-objective": ("objectives", ["bops", "latency_us"], "objectives", "'latency_us'"),
     "duplicate-objective": ("objectives", ["bops", "accuracy_gap", "bops"], "objectives", "twice"),
     "duplicate-objective-long-form": ("objectives", ["bops", {"metric": "bops", "direction": "maximize"}],
                                       "objectives", "twice"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import optuna
@@ -24,6 +25,8 @@ TINY_STUDY = {
     "training": {"epochs": 6, "batch_size": 64, "learning_rate": 0.005, "patience": 2},
     "hls4ml": {"max_emulation_samples": 400},
     "sampler": {"name": "random", "seed": 5},
+    "objectives": ["emulated_accuracy", "accuracy_gap", "bops"],
+    "constraints": {"max_lut": 1e9, "max_latency_ns": 1e6},
     "n_trials": 2,
     "timeout_per_trial_s": 300,
 }
@@ -63,6 +66,13 @@ def test_run_continue_and_pareto(tmp_path: Path, quickstart_dir: Path, capsys) -
         assert set(trial.user_attrs["timings"]) >= {"train_s", "hls_compile_s", "hls_predict_s"}
         assert Path(trial.user_attrs["artifacts"]["hls4ml_project"]).is_dir()
         assert "pool" in trial.user_attrs["layer_precisions"]
+        # Hardware cost: every number with its source; constraints stored as metric - limit (feasible).
+        for key in ("lut", "dsp", "ff", "bram", "latency_ns", "latency_cycles", "lut_pct"):
+            assert key in metrics
+        assert trial.user_attrs["hardware_sources"]["lut"] == "estimate:analytic"
+        assert metrics["lut"] > 0 and metrics["latency_cycles"] >= 1
+        assert trial.system_attrs["constraints:max_lut"] == pytest.approx(metrics["lut"] - 1e9)
+        assert trial.user_attrs["pretrain_estimate"]["lut"] > 0
 
     # Continue from the storage alone (no study file): same study, one more trial.
     assert main(["run", "--storage", storage, "--study-name", "tiny", "--n-trials", "1"]) == 0
@@ -80,6 +90,16 @@ def test_run_continue_and_pareto(tmp_path: Path, quickstart_dir: Path, capsys) -
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("trial,") and len(lines) == len(best) + 1
 
+    # Promotion to C synthesis: no Vitis here, so the reason is stored and no number is made up.
+    assert shutil.which("vitis_hls") is None
+    assert main(["synth", "--storage", storage, "--study-name", "tiny", "--top", "1"]) == 0
+    study = optuna.load_study(study_name="tiny", storage=storage)
+    records = {k: v for k, v in study.user_attrs.items() if k.startswith("synthesis:")}
+    assert len(records) == 1
+    (record,) = records.values()
+    assert record["status"] == "skipped" and "vitis_hls" in record["reason"]
+    assert "lut" not in record and "dsp" not in record
+
 
 def test_failed_trials_are_recorded_and_the_study_goes_on(tmp_path: Path, quickstart_dir: Path) -> None:
     path, storage = write_study(tmp_path, quickstart_dir, timeout_per_trial_s=0.5, name="starved_time")
@@ -89,3 +109,15 @@ def test_failed_trials_are_recorded_and_the_study_goes_on(tmp_path: Path, quicks
     for trial in study.trials:
         assert "timeout" in trial.user_attrs["fail_reason"]
         assert "design" in trial.user_attrs
+
+
+def test_designs_far_over_the_limits_are_pruned_before_training(tmp_path: Path, quickstart_dir: Path) -> None:
+    path, storage = write_study(tmp_path, quickstart_dir, name="too_small_fpga",
+                                constraints={"max_lut": 10, "pretrain_margin": 2})
+    assert main(["run", str(path)]) == 0
+    study = optuna.load_study(study_name="too_small_fpga", storage=storage)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.PRUNED] * 2
+    for trial in study.trials:
+        assert "lut" in trial.user_attrs["prune_reason"]
+        assert trial.user_attrs["pretrain_estimate"]["lut"] > 20
+        assert "timings" not in trial.user_attrs  # nothing was trained

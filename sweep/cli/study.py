@@ -105,7 +105,8 @@ def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
                 values = ", ".join(f"{n}={v:.4g}" for n, v in zip(study.metric_names or [], trial.values))
                 console.log(f"trial {trial.number} COMPLETE: {values}")
             else:
-                console.log(f"trial {trial.number} {state}: {trial.user_attrs.get('fail_reason', '')}")
+                reason = trial.user_attrs.get("fail_reason") or trial.user_attrs.get("prune_reason", "")
+                console.log(f"trial {trial.number} {state}: {reason}")
 
         runner = TrialRunner(cfg, data, artifacts_root, stage=stage)
         start = time.perf_counter()
@@ -191,6 +192,34 @@ def plot(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"),
     out.print(f"wrote {write_pareto_html(study, output)}")
 
 
+def synth(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"),
+          study_name: str = typer.Option(..., "--study-name", help="study name"),
+          top: int = typer.Option(3, "--top", min=1, help="promote this many Pareto trials (best first)"),
+          estimator: str = typer.Option("csynth", help="csynth, vsynth or yosys"),
+          timeout_s: float = typer.Option(4 * 3600, "--timeout-s", min=1, help="per-trial time limit")) -> None:
+    """Run slow synthesis fidelities for the best Pareto trials (skipped, with the reason, where tools are absent)."""
+    import optuna
+
+    from sweep.promote import promoted_trials, synthesize
+    from sweep.study import stored_config
+
+    if estimator not in ("csynth", "vsynth", "yosys"):
+        raise UserError(f"--estimator: {estimator!r} is not one of csynth, vsynth, yosys")
+    cfg = stored_config(storage, study_name)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    from sweep.storage import open_storage
+
+    study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
+    rows = []
+    for trial in promoted_trials(study, top):
+        console.log(f"trial {trial.number}: {estimator} …")
+        record = synthesize(study, cfg, trial, estimator, timeout_s)
+        rows.append({"trial": trial.number, "status": record["status"],
+                     **{k: record.get(k) for k in ("lut", "dsp", "ff", "latency_cycles") if k in record},
+                     "reason": record.get("reason", "")})
+    out.print(_rows_table(f"{estimator} of the promoted trials of {study_name!r}", rows))
+
+
 def register_study_commands(app: typer.Typer) -> None:
-    for command in (run, validate, status, pareto, plot):
+    for command in (run, validate, status, pareto, plot, synth):
         app.command()(command)

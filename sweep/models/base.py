@@ -36,6 +36,8 @@ class ModelFamily(ABC):
     representation: ClassVar[str]
     #: Architecture parameters this family adds to the search space.
     params: ClassVar[tuple[ParamDef, ...]]
+    #: Whether the network aggregates over a set (then da4ml, which costs Dense chains, cannot cost it).
+    pools: ClassVar[bool] = False
 
     @abstractmethod
     def sample_architecture(self, sample: Callable[[str, str], Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ AGGREGATIONS = ("mean", "max")
 class DeepSets(ModelFamily):
     name = "deepsets"
     representation = "constituents"
+    pools = True
     params = (
         ParamDef("n_constituents", "int", None, minimum=1,
                  help="leading constituents fed to the network (default: all of data.n_constituents)"),
