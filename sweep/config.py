@@ -18,6 +18,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _known_name(value: str, known: Any, what: str) -> str:
+    """``value`` if it is a registered name, else a ValueError listing the known ones."""
+    if value not in known:
+        raise ValueError(f"unknown {what} {value!r}; known: {', '.join(sorted(known))}")
+    return value
+
+
 class ModelConfig(_Strict):
     family: str = "deepsets"
     #: Sample bits per layer (``weight_bits@phi_0`` …) instead of one value shared by all layers.
@@ -28,9 +35,7 @@ class ModelConfig(_Strict):
     def _known(cls, value: str) -> str:
         from sweep.models import registered_families
 
-        if value not in registered_families():
-            raise ValueError(f"unknown model family {value!r}; known: {', '.join(registered_families())}")
-        return value
+        return _known_name(value, registered_families(), "model family")
 
 
 class TrainingConfig(_Strict):
@@ -84,9 +89,7 @@ class ObjectiveConfig(_Strict):
     def _known(cls, value: str) -> str:
         from sweep.objectives import OBJECTIVES
 
-        if value not in OBJECTIVES:
-            raise ValueError(f"unknown objective {value!r}; known: {', '.join(sorted(OBJECTIVES))}")
-        return value
+        return _known_name(value, OBJECTIVES, "objective")
 
     @property
     def resolved_direction(self) -> str:
@@ -105,9 +108,7 @@ class SamplerConfig(_Strict):
     def _known(cls, value: str) -> str:
         from sweep.samplers import SAMPLERS
 
-        if value not in SAMPLERS:
-            raise ValueError(f"unknown sampler {value!r}; known: {', '.join(sorted(SAMPLERS))}")
-        return value
+        return _known_name(value, SAMPLERS, "sampler")
 
     @field_validator("options")
     @classmethod

