@@ -43,7 +43,7 @@ def _rows_table(title: str, rows: list[dict]) -> Table:
 
 def _cell(value: object) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     if isinstance(value, list):
         return ",".join(map(str, value))
     return "" if value is None else str(value)
