@@ -17,8 +17,8 @@ from sweep.pipeline import run_design
 def run_ptq(tmp_path: Path, data_dir: Path, bits: LayerQuant, input_precision: str, name: str):
     cfg = parse_config({
         "name": name,
-        "data": {"source": str(data_dir), "n_constituents": 8},
-        "training": {"epochs": 4, "batch_size": 128},
+        "data": {"source": str(data_dir), "n_constituents": 16},
+        "training": {"epochs": 12, "batch_size": 128},
         "hls4ml": {"input_precision": input_precision},
     }, "test")
     data = prepare_data(cfg.data)
