@@ -42,4 +42,5 @@ def entry() -> None:
     """Console-script entry; library warnings (TensorFlow, Keras, hls4ml) are hidden unless SWEEP_WARNINGS=1."""
     if os.environ.get("SWEEP_WARNINGS") != "1":
         warnings.simplefilter("ignore")
+        os.environ.setdefault("PYTHONWARNINGS", "ignore")  # the hardware worker process too
     sys.exit(main())

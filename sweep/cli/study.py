@@ -70,7 +70,12 @@ def run(
     from sweep.storage import check_reachable, normalize_url
 
     check_reachable(normalize_url(storage_url))  # before any heavy import or data preparation
-    _run(cfg, storage_url, name, n_trials or cfg.n_trials)
+    try:
+        _run(cfg, storage_url, name, n_trials or cfg.n_trials)
+    except KeyboardInterrupt:
+        console.print(f"interrupted: finished trials are kept in {storage_url}; "
+                      f"`sweep run --storage {storage_url} --study-name {name}` continues the study")
+        raise typer.Exit(130) from None
 
 
 def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
