@@ -56,10 +56,15 @@ def construct(name: str, seed: int | None, options: dict[str, Any]) -> optuna.sa
 
 
 def make_sampler(name: str, seed: int | None, options: dict[str, Any]) -> optuna.samplers.BaseSampler:
-    """The named sampler; bad ``options`` become a :class:`~sweep.errors.UserError`."""
+    """The named sampler; bad ``options`` become a :class:`~sweep.errors.UserError`.
+
+    The seed it was built with is kept as ``sampler.hls_sweep_seed`` (recorded on every trial).
+    """
     from sweep.errors import UserError
 
     try:
-        return construct(name, seed, options)
+        sampler = construct(name, seed, options)
+        sampler.hls_sweep_seed = seed  # type: ignore[attr-defined]
+        return sampler
     except (TypeError, ValueError) as exc:
         raise UserError(f"sampler.options: {exc}") from None

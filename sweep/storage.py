@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import time
 from pathlib import Path
 
 import optuna
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError
 
 from sweep.errors import UserError
 
@@ -58,10 +60,22 @@ def check_reachable(url: str) -> None:
             engine.dispose()
 
 
-def open_storage(url: str) -> optuna.storages.BaseStorage:
-    """Optuna RDB storage for ``url``; server databases get heartbeats so dead workers' trials are failed."""
+def open_storage(url: str, attempts: int = 5) -> optuna.storages.BaseStorage:
+    """Optuna RDB storage for ``url``; server databases get heartbeats so dead workers' trials are failed.
+
+    Workers started together on a fresh database race to create Optuna's tables (PostgreSQL then
+    reports a duplicate type or table to all but one): the losers wait a moment and open it again.
+    """
     url = normalize_url(url)
     check_reachable(url)
-    if make_url(url).get_backend_name() == "sqlite":
-        return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
-    return optuna.storages.RDBStorage(url, heartbeat_interval=60, grace_period=180)
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    for attempt in range(attempts):
+        try:
+            if sqlite:
+                return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+            return optuna.storages.RDBStorage(url, heartbeat_interval=60, grace_period=180)
+        except (IntegrityError, ProgrammingError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 + random.random() * (attempt + 1))
+    raise AssertionError("unreachable")

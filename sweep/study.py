@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import socket
 import time
 import warnings
 from pathlib import Path
@@ -28,23 +31,36 @@ def directions_of(cfg: StudyConfig) -> list[str]:
     return [o.resolved_direction for o in cfg.objectives]
 
 
+def worker_sampler_seed(seed: int | None) -> int | None:
+    """Sampler seed of a worker joining an existing study: distinct per process, so that workers started
+    with the same study file do not propose the same designs. The study's creator keeps the file's seed."""
+    if seed is None:
+        return None
+    digest = hashlib.sha256(f"{seed}:{socket.gethostname()}:{os.getpid()}:{time.time_ns()}".encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
 def open_study(cfg: StudyConfig, storage_url: str, study_name: str) -> tuple[optuna.Study, bool]:
-    """Create the study, or load it to continue; returns (study, created). Stores the config in the study."""
+    """Create the study, or load it to continue; returns (study, created). Stores the config in the study.
+
+    The creator samples with ``sampler.seed``; every worker that joins later gets its own seed
+    (:func:`worker_sampler_seed`), recorded on its trials as ``sampler_seed``.
+    """
     storage = open_storage(storage_url)
-    sampler = make_sampler(cfg.sampler.name, cfg.sampler.seed, cfg.sampler.options)
-    existing = {s.study_name for s in storage.get_all_studies()}
-    if study_name in existing:
+    directions = directions_of(cfg)
+    try:
+        sampler = make_sampler(cfg.sampler.name, cfg.sampler.seed, cfg.sampler.options)
+        study = optuna.create_study(study_name=study_name, storage=storage, sampler=sampler, directions=directions)
+        created = True
+    except optuna.exceptions.DuplicatedStudyError:
+        sampler = make_sampler(cfg.sampler.name, worker_sampler_seed(cfg.sampler.seed), cfg.sampler.options)
         study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler)
         wanted = [optuna.study.StudyDirection.MAXIMIZE if d == "maximize" else optuna.study.StudyDirection.MINIMIZE
-                  for d in directions_of(cfg)]
+                  for d in directions]
         if list(study.directions) != wanted:
             raise UserError(f"study {study_name!r} already exists in {storage_url} with other objectives; "
                             "use another --study-name")
         created = False
-    else:
-        study = optuna.create_study(study_name=study_name, storage=storage, sampler=sampler,
-                                    directions=directions_of(cfg))
-        created = True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         study.set_metric_names([o.metric for o in cfg.objectives])
@@ -83,6 +99,7 @@ class TrialRunner:
         seed = self.cfg.seed + trial.number
         deadline = time.monotonic() + self.cfg.timeout_per_trial_s
         trial.set_user_attr("seed", seed)
+        trial.set_user_attr("sampler_seed", getattr(trial.study.sampler, "hls_sweep_seed", None))
         trial.set_user_attr("versions", stack_versions())
         trial.set_user_attr("data_cache_key", self.data.cache_key)
         limits = self.cfg.constraints.limits()

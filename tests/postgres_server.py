@@ -1,0 +1,66 @@
+"""A throwaway PostgreSQL server for tests: initdb into a temporary folder, listen on loopback only."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+def postgres_bin() -> Path | None:
+    """Folder holding initdb/pg_ctl (Debian's versioned folder or PATH), or None."""
+    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if Path(candidate, "pg_ctl").exists():
+            return Path(candidate)
+    found = shutil.which("pg_ctl")
+    return Path(found).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _as_server_user(args: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run as the ``postgres`` user then."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *args]
+    return args
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """Yield a URL ``postgresql://sweep@127.0.0.1:<port>/sweeps`` of a fresh server; stop and delete it afterwards.
+
+    The data folder is a new folder under the system temp dir (pytest's own are private to root).
+    """
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        raise RuntimeError("PostgreSQL server binaries not found")
+    folder = Path(tempfile.mkdtemp(prefix="hls_sweep_pg_"))
+    data = folder / "pgdata"
+    data.mkdir()
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+        shutil.chown(data, "postgres")
+    port = _free_port()
+    subprocess.run(_as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "sweep"]),
+                   check=True, capture_output=True)
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
+                                    "-l", str(data / "server.log"), "start"]), check=True, capture_output=True)
+    try:
+        subprocess.run(_as_server_user([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
+                                        "-U", "sweep", "sweeps"]), check=True, capture_output=True)
+        yield f"postgresql://sweep@127.0.0.1:{port}/sweeps"
+    finally:
+        subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
