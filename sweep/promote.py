@@ -1,7 +1,9 @@
-"""Promotion: slow fidelities (synthesis) for the trials worth it — Pareto members, best first.
+"""Promotion: slow fidelities for the trials worth it — Pareto members, best first.
 
-Optuna does not let finished trials change, so results are stored on the study as user attribute
-``synthesis:<trial number>`` (``sweep pareto`` shows them next to the trial).
+Each promoted trial is emulated again with compiled hls4ml next to the numpy emulator (bit-exactness
+cross-check) and synthesized where the tools exist. Optuna does not let finished trials change, so the
+results are stored on the study as user attributes ``cross_check:<trial>`` and ``synthesis:<trial>``
+(``sweep pareto`` shows them next to the trial).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 import optuna
 
+from hls_workers.emulate import run_hardware_job
 from hls_workers.isolation import HardwareStageError, run_isolated
 from hls_workers.synthesize import availability, run_synthesis_job
 from sweep.config import StudyConfig
@@ -18,6 +21,7 @@ from sweep.design import Design
 from sweep.pipeline import make_hardware_job
 
 SYNTHESIS_ATTR = "synthesis:{number}"
+CROSS_CHECK_ATTR = "cross_check:{number}"
 
 
 def promoted_trials(study: optuna.Study, top: int | None) -> list[optuna.trial.FrozenTrial]:
@@ -27,6 +31,33 @@ def promoted_trials(study: optuna.Study, top: int | None) -> list[optuna.trial.F
     return trials[:top] if top else trials
 
 
+def _trial_job(cfg: StudyConfig, trial: optuna.trial.FrozenTrial, output_dir: Path):
+    """The hardware job of a finished trial, rebuilt from its stored design and artifacts."""
+    design = Design.from_dict(trial.user_attrs["design"])
+    trial_dir = Path(trial.user_attrs["artifacts"]["trial_dir"])
+    pools = design.architecture.get("aggregation") is not None
+    n_constituents = (design.architecture.get("n_constituents") or cfg.data.n_constituents) if pools else None
+    return make_hardware_job(design, cfg, Path(trial.user_attrs["artifacts"]["model"]), trial_dir / "x_test.npy",
+                             output_dir, n_constituents, "classification")
+
+
+def cross_check(study: optuna.Study, cfg: StudyConfig, trial: optuna.trial.FrozenTrial,
+                timeout_s: float) -> dict[str, Any]:
+    """Emulate a promoted trial with both the numpy emulator and compiled hls4ml; store their agreement."""
+    trial_dir = Path(trial.user_attrs["artifacts"]["trial_dir"])
+    job = _trial_job(cfg, trial, trial_dir / "cross_check")
+    job.emulator, job.cross_check = "numpy", True  # whatever the study's emulator setting
+    Path(job.output_dir).mkdir(parents=True, exist_ok=True)
+    try:
+        result = run_isolated(run_hardware_job, job, timeout_s=timeout_s)
+        record: dict[str, Any] = {"status": "done", "emulator_used": result.emulator_used,
+                                  "fallback_reason": result.fallback_reason, **(result.cross_check or {})}
+    except HardwareStageError as exc:
+        record = {"status": "failed", "reason": str(exc)}
+    study.set_user_attr(CROSS_CHECK_ATTR.format(number=trial.number), record)
+    return record
+
+
 def synthesize(study: optuna.Study, cfg: StudyConfig, trial: optuna.trial.FrozenTrial, estimator: str,
                timeout_s: float) -> dict[str, Any]:
     """Run (or skip with a reason) ``estimator`` for one trial and store the record on the study."""
@@ -34,12 +65,8 @@ def synthesize(study: optuna.Study, cfg: StudyConfig, trial: optuna.trial.Frozen
     if not ok:
         record: dict[str, Any] = {"status": "skipped", "estimator": estimator, "reason": reason}
     else:
-        design = Design.from_dict(trial.user_attrs["design"])
         trial_dir = Path(trial.user_attrs["artifacts"]["trial_dir"])
-        pools = design.architecture.get("aggregation") is not None
-        n_constituents = (design.architecture.get("n_constituents") or cfg.data.n_constituents) if pools else None
-        job = make_hardware_job(design, cfg, Path(trial.user_attrs["artifacts"]["model"]), trial_dir / "x_test.npy",
-                                trial_dir / f"synth_{estimator}", n_constituents, "classification")
+        job = _trial_job(cfg, trial, trial_dir / f"synth_{estimator}")
         try:
             record = run_isolated(run_synthesis_job, job, estimator, timeout_s=timeout_s)
         except HardwareStageError as exc:

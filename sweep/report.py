@@ -67,9 +67,10 @@ def pareto_rows(study: optuna.Study) -> list[dict[str, Any]]:
         row["design"] = design_summary(trial.user_attrs.get("design"))
         row["seed"] = trial.user_attrs.get("seed")
         row["hls4ml_project"] = trial.user_attrs.get("artifacts", {}).get("hls4ml_project")
-        synthesis = study.user_attrs.get(f"synthesis:{trial.number}")
-        if synthesis:
-            row["synthesis"] = synthesis
+        for kind in ("cross_check", "synthesis"):
+            record = study.user_attrs.get(f"{kind}:{trial.number}")
+            if record:
+                row[kind] = record
         rows.append(row)
     return rows
 

@@ -99,6 +99,10 @@ def test_run_continue_and_pareto(tmp_path: Path, quickstart_dir: Path, capsys) -
     (record,) = records.values()
     assert record["status"] == "skipped" and "vitis_hls" in record["reason"]
     assert "lut" not in record and "dsp" not in record
+    # The promoted trial was also emulated by compiled hls4ml: the numpy emulation is bit-exact.
+    (check,) = [v for k, v in study.user_attrs.items() if k.startswith("cross_check:")]
+    assert check["status"] == "done" and check["emulator_used"] == "numpy"
+    assert check["bit_exact_fraction"] == 1.0 and check["n"] == 400
 
 
 def test_failed_trials_are_recorded_and_the_study_goes_on(tmp_path: Path, quickstart_dir: Path) -> None:

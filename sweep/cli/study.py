@@ -202,10 +202,11 @@ def synth(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL")
           top: int = typer.Option(3, "--top", min=1, help="promote this many Pareto trials (best first)"),
           estimator: str = typer.Option("csynth", help="csynth, vsynth or yosys"),
           timeout_s: float = typer.Option(4 * 3600, "--timeout-s", min=1, help="per-trial time limit")) -> None:
-    """Run slow synthesis fidelities for the best Pareto trials (skipped, with the reason, where tools are absent)."""
+    """Promote the best Pareto trials: cross-check the numpy emulation against compiled hls4ml, then run
+    synthesis (skipped, with the reason, where the tools are absent)."""
     import optuna
 
-    from sweep.promote import promoted_trials, synthesize
+    from sweep.promote import cross_check, promoted_trials, synthesize
     from sweep.study import stored_config
 
     if estimator not in ("csynth", "vsynth", "yosys"):
@@ -217,9 +218,12 @@ def synth(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL")
     study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
     rows = []
     for trial in promoted_trials(study, top):
+        console.log(f"trial {trial.number}: cross-check numpy vs compiled hls4ml …")
+        check = cross_check(study, cfg, trial, timeout_s)
         console.log(f"trial {trial.number}: {estimator} …")
         record = synthesize(study, cfg, trial, estimator, timeout_s)
-        rows.append({"trial": trial.number, "status": record["status"],
+        rows.append({"trial": trial.number, "bit exact": check.get("bit_exact_fraction", check.get("reason")),
+                     "status": record["status"],
                      **{k: record.get(k) for k in ("lut", "dsp", "ff", "latency_cycles") if k in record},
                      "reason": record.get("reason", "")})
     out.print(_rows_table(f"{estimator} of the promoted trials of {study_name!r}", rows))
