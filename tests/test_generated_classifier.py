@@ -32,6 +32,7 @@ def test_hlf_mlp_is_well_above_chance(quickstart_dir: Path) -> None:
     outcome = train(model, data, design, cfg.training, seed=3, deadline=time.monotonic() + 600)
     predicted = outcome.model.predict(data.x_test, verbose=0).argmax(axis=1)
     accuracy = float((predicted == data.y_test.argmax(axis=1)).mean())
+    print(f"HLF MLP five-class accuracy {accuracy:.3f} on {len(data.x_test)} test jets")
     assert len(data.x_test) >= 500
     assert accuracy > 0.5, f"five-class accuracy {accuracy:.3f} on {len(data.x_test)} generated jets"
     # Boson and top jets are the easiest to tell from QCD jets: their per-class recall beats chance most.
