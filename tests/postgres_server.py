@@ -13,6 +13,19 @@ from pathlib import Path
 from typing import Iterator
 
 
+def server_user_missing() -> bool:
+    """Running as root needs a ``postgres`` user to start the server as."""
+    if os.geteuid() != 0:
+        return False
+    import pwd
+
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return True
+    return shutil.which("runuser") is None
+
+
 def postgres_bin() -> Path | None:
     """Folder holding initdb/pg_ctl (Debian's versioned folder or PATH), or None."""
     for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):

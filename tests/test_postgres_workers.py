@@ -11,9 +11,12 @@ import optuna
 import pytest
 import yaml
 
-from postgres_server import postgres_bin, throwaway_postgres
+from postgres_server import postgres_bin, server_user_missing, throwaway_postgres
 
-pytestmark = pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL server binaries are not installed")
+pytestmark = [
+    pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL server binaries are not installed"),
+    pytest.mark.skipif(server_user_missing(), reason="running as root without a 'postgres' user to start the server"),
+]
 
 
 def test_two_workers_share_one_study(tmp_path: Path, quickstart_dir: Path) -> None:
