@@ -21,20 +21,31 @@ def estimator_for(strategy: str) -> str:
     return "da4ml" if strategy == "distributed_arithmetic" else "estimate:analytic"
 
 
-def estimate_hardware(hls_model: Any, job: HardwareJob) -> dict[str, Any]:
-    """``{"values": {lut, dsp, …, lut_pct, …}, "sources": {lut: "estimate:analytic", …}, "notes": [...]}``."""
-    estimator = get_estimator(estimator_for(job.strategy))
-    estimate = estimator.estimate(hls_model, job.settings)
+#: ``percent_of_device`` key → trial metric it is a percentage of.
+PERCENT_OF = {"lut": "lut", "ff": "ff", "dsp": "dsp", "bram_18k": "bram"}
+
+
+def cost_metrics(estimate: Any, part: str, no_dsp: bool = False) -> tuple[dict[str, float], dict[str, str]]:
+    """Trial metrics ``{lut, dsp, …, lut_pct, …}`` of an estimate on ``part``, and the source of each.
+
+    ``no_dsp`` forces DSP to 0 (distributed arithmetic uses none, whatever a generic estimate says).
+    """
     values: dict[str, float] = {}
     sources: dict[str, str] = {}
     for name, metric_name in COST_METRICS.items():
         metric = estimate.metric(metric_name)
         if metric.value is not None:
-            values[name] = float(metric.value)
+            values[name] = 0.0 if no_dsp and name == "dsp" else float(metric.value)
             sources[name] = metric.source
-    for key, pct in percent_of_device(estimate, lookup_part(job.settings.part)).items():
+    for key, pct in percent_of_device(values, lookup_part(part)).items():
         if pct is not None:
-            name = "bram_pct" if key == "bram_18k" else f"{key}_pct"
-            values[name] = float(pct)
-            sources[name] = sources.get(key if key != "bram_18k" else "bram", estimate.metric(key).source)
+            values[f"{PERCENT_OF[key]}_pct"] = float(pct)
+            sources[f"{PERCENT_OF[key]}_pct"] = sources[PERCENT_OF[key]]
+    return values, sources
+
+
+def estimate_hardware(hls_model: Any, job: HardwareJob) -> dict[str, Any]:
+    """``{"values": {lut, dsp, …, lut_pct, …}, "sources": {lut: "estimate:analytic", …}, "notes": [...]}``."""
+    estimate = get_estimator(estimator_for(job.strategy)).estimate(hls_model, job.settings)
+    values, sources = cost_metrics(estimate, job.settings.part)
     return {"values": values, "sources": sources, "notes": list(estimate.notes)}

@@ -9,8 +9,8 @@ from typing import Any
 
 from hls_workers.estimate import estimate_design
 from hls_workers.fixed_point import parse_precision
-from hls_workers.hardware_cost import COST_METRICS
-from hls_workers.parts import lookup_part, percent_of_device
+from hls_workers.hardware_cost import cost_metrics
+from hls_workers.parts import lookup_part
 from sweep.design import Design
 from sweep.models import get_family
 
@@ -48,12 +48,8 @@ def pretrain_metrics(design: Design, input_shape: tuple[int, ...], n_outputs: in
         input_bits=parse_precision(hls4ml.input_precision).width,
         softmax=hls4ml.softmax == "emulate",
     )
-    values = {name: estimate.metric(metric).value for name, metric in COST_METRICS.items()}
-    if da:
-        values["dsp"] = 0.0  # distributed arithmetic uses no DSPs
-    pct = percent_of_device({k: v for k, v in values.items() if v is not None}, lookup_part(hls4ml.part))
-    values.update({("bram_pct" if k == "bram_18k" else f"{k}_pct"): v for k, v in pct.items()})
-    return {k: float(v) for k, v in values.items() if v is not None}
+    values, _ = cost_metrics(estimate, hls4ml.part, no_dsp=da)
+    return values
 
 
 def pretrain_violations(values: dict[str, float], limits: dict[str, float], margin: float) -> list[str]:

@@ -68,14 +68,13 @@ def open_storage(url: str, attempts: int = 5) -> optuna.storages.BaseStorage:
     """
     url = normalize_url(url)
     check_reachable(url)
-    sqlite = make_url(url).get_backend_name() == "sqlite"
-    for attempt in range(attempts):
+    if make_url(url).get_backend_name() == "sqlite":
+        options: dict = {"engine_kwargs": {"connect_args": {"timeout": 60}}}
+    else:
+        options = {"heartbeat_interval": 60, "grace_period": 180}
+    for attempt in range(attempts - 1):
         try:
-            if sqlite:
-                return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
-            return optuna.storages.RDBStorage(url, heartbeat_interval=60, grace_period=180)
+            return optuna.storages.RDBStorage(url, **options)
         except (IntegrityError, ProgrammingError):
-            if attempt == attempts - 1:
-                raise
             time.sleep(0.5 + random.random() * (attempt + 1))
-    raise AssertionError("unreachable")
+    return optuna.storages.RDBStorage(url, **options)

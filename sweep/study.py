@@ -133,7 +133,6 @@ class TrialRunner:
             trial.set_constraint(f"max_{metric}", value)
         return tuple(float(result.metrics[o.metric]) for o in self.cfg.objectives)
 
-
     def _check_before_training(self, trial: optuna.Trial, design: Any, limits: dict[str, float]) -> None:
         """Prune (before any training) a design whose cheap estimate cannot meet the study's limits."""
         if not limits:
