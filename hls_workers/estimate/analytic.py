@@ -29,6 +29,38 @@ def target_of(hls_model: Any, settings: Any) -> tuple[str, float, str]:
     return str(part), float(clock), str(io_type)
 
 
+#: hls4ml's default ClockUncertainty per backend (the HLS tool schedules against clock x (1 - uncertainty)).
+DEFAULT_UNCERTAINTY = {"vitis": 0.27, "vivado": 0.125}
+
+
+def parse_uncertainty(value: Any) -> float | None:
+    """'27%', '0.27', 27 or 0.27 as a fraction; None when absent or unreadable."""
+    if value is None or value == "":
+        return None
+    try:
+        text = str(value).strip()
+        number = float(text.rstrip("%"))
+    except ValueError:
+        return None
+    return number / 100.0 if text.endswith("%") or number > 1 else number
+
+
+def backend_of(hls_model: Any, settings: Any = None) -> str:
+    """'vitis' or 'vivado' (the HLS tool generation the coefficients are scaled for)."""
+    config = getattr(hls_model, "config", None)
+    backend = _setting(settings, "backend") or (config.get_config_value("Backend") if config is not None else None)
+    return str(backend or "vitis").lower()
+
+
+def clock_uncertainty_of(hls_model: Any, settings: Any = None) -> float:
+    """The model's ClockUncertainty, else its backend's hls4ml default."""
+    config = getattr(hls_model, "config", None)
+    value = parse_uncertainty(config.get_config_value("ClockUncertainty")) if config is not None else None
+    if value is not None:
+        return value
+    return DEFAULT_UNCERTAINTY.get(backend_of(hls_model, settings), DEFAULT_UNCERTAINTY["vitis"])
+
+
 def family_of(part: str, notes: list[str]) -> str:
     """The part's family; unknown parts fall back to UltraScale+ coefficients with a note."""
     try:
@@ -56,4 +88,6 @@ class AnalyticEstimator(Estimator):
             if spec.kind == "dense" and spec.strategy not in ("latency", "resource"):
                 notes.append(f"{spec.name}: strategy {spec.strategy!r} modelled as Latency (use the da4ml estimator)")
         coeffs = load_coefficients(family_of(part, notes))
+        coeffs["latency"]["clock_uncertainty"] = clock_uncertainty_of(hls_model, settings)
+        coeffs["backend"] = backend_of(hls_model, settings)
         return network_cost(specs, coeffs, clock, self.name, notes)

@@ -109,12 +109,16 @@ def significant_bits(values: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ProductProfile:
-    """How the nonzero constant products of a Latency-strategy layer map to hardware."""
+    """How the nonzero constant products of a Latency-strategy layer map to hardware.
+
+    ``dsp`` and ``lut_products`` are expected counts: borderline constants (enough CSD terms, one
+    significant bit short of the DSP rule) go to a DSP with probability ``const_borderline_dsp_fraction``.
+    """
 
     nonzero: int
     shifts: int
-    dsp: int
-    lut_products: int
+    dsp: float
+    lut_products: float
     shift_add_bits: float
     nonzero_per_output: np.ndarray
 
@@ -123,12 +127,14 @@ def constant_products(spec: LayerSpec, coeffs: dict) -> ProductProfile:
     """Classify every nonzero weight of a Latency-strategy layer (zero / shift / DSP / LUT shift-add)."""
     dsp_rule = coeffs["dsp"]
     wide_input = spec.input_bits >= dsp_rule["min_input_bits"]
+    min_digits, min_sig = dsp_rule["const_min_csd_digits"], dsp_rule["const_min_significant_bits"]
+    borderline_share = float(dsp_rule.get("const_borderline_dsp_fraction", 0.0))
     if spec.codes is None:  # pre-training: full-width products, sparsity spread evenly
         per_output = np.full(spec.n_out, round(spec.n_in * (1.0 - spec.sparsity)))
         nonzero = int(per_output.sum())
         digits = max(1, math.ceil((spec.weight_bits - 1) / 2))
         sig = spec.weight_bits - 1
-        is_dsp = wide_input and digits >= dsp_rule["const_min_csd_digits"] and sig >= dsp_rule["const_min_significant_bits"]
+        is_dsp = wide_input and digits >= min_digits and sig >= min_sig
         n_dsp = nonzero if is_dsp else 0
         lut_n = 0 if is_dsp or digits <= 1 else nonzero
         bits = lut_n * (digits - 1) * (spec.input_bits + sig)
@@ -138,10 +144,12 @@ def constant_products(spec: LayerSpec, coeffs: dict) -> ProductProfile:
     values = codes[codes != 0]
     digits = csd_digits(values)
     sig = significant_bits(values)
-    dsp_mask = wide_input & (digits >= dsp_rule["const_min_csd_digits"]) & (sig >= dsp_rule["const_min_significant_bits"])
-    lut_mask = ~dsp_mask & (digits > 1)
-    bits = float(np.sum((digits[lut_mask] - 1) * (spec.input_bits + sig[lut_mask])))
-    return ProductProfile(int(values.size), int(np.sum(digits == 1)), int(dsp_mask.sum()), int(lut_mask.sum()),
+    enough_digits = wide_input & (digits >= min_digits)
+    share = np.where(enough_digits & (sig >= min_sig), 1.0,
+                     np.where(enough_digits & (sig == min_sig - 1), borderline_share, 0.0))
+    lut_share = np.where(digits > 1, 1.0 - share, 0.0)
+    bits = float(np.sum(lut_share * (digits - 1) * (spec.input_bits + sig)))
+    return ProductProfile(int(values.size), int(np.sum(digits == 1)), float(share.sum()), float(lut_share.sum()),
                           bits, per_output)
 
 
@@ -168,7 +176,8 @@ def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
         prof = constant_products(spec, coeffs)
         per_dsp = _dsp_per_product(spec.input_bits, spec.weight_bits, coeffs)
         dsp = prof.dsp * per_dsp
-        detail = {"nonzero": prof.nonzero, "shift": prof.shifts, "dsp_products": prof.dsp, "lut_products": prof.lut_products}
+        detail = {"nonzero": prof.nonzero, "shift": prof.shifts, "dsp_products": round(prof.dsp, 1),
+                  "lut_products": round(prof.lut_products, 1)}
         mux_lut = 0.0
         if rf > 1:  # hls4ml's ALLOCATION limit on multipliers
             zeros = total - prof.nonzero
@@ -229,10 +238,16 @@ def _scale(cost: LayerCost, spec: LayerSpec, coeffs: dict) -> LayerCost:
     if spec.passes > 1:
         cost.cycles = cost.cycles + (spec.passes - 1) * cost.ii
         cost.ii = cost.ii * spec.passes
+    cost.lut *= lut_scale(coeffs)
     cost.ff = ff_c["per_dsp"] * cost.dsp + ff_c["per_lut"] * cost.lut
     if copies > 1:
         cost.detail["copies"] = copies
     return cost
+
+
+def lut_scale(coeffs: dict) -> float:
+    """LUT factor of the HLS tool generation (``lut.backend_scale`` keyed by ``coeffs['backend']``)."""
+    return float(coeffs["lut"].get("backend_scale", {}).get(str(coeffs.get("backend", "vitis")).lower(), 1.0))
 
 
 def _elementwise_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from hls_workers.estimate.analytic import family_of, target_of
+from hls_workers.estimate.analytic import clock_uncertainty_of, family_of, target_of
 from hls_workers.estimate.base import Estimator, EstimatorUnavailable, ResourceEstimate, register_estimator
 from hls_workers.estimate.coefficients import load_coefficients
 
@@ -116,7 +116,7 @@ class Da4mlEstimator(Estimator):
         coeffs = load_coefficients(family_of(part, self._notes))
         comb = self.trace(hls_model)
         lat = coeffs["latency"]
-        eff = clock * (1.0 - lat["clock_uncertainty"])
+        eff = clock * (1.0 - clock_uncertainty_of(hls_model, settings))
         levels_per_cycle = max(1, int(eff // lat["t_add_level_ns"]))
         depth = float(max(comb.latency)) if comb.ops else 0.0
         pipe = to_pipeline(comb, levels_per_cycle, retiming=False, verbose=False) if comb.ops else None
