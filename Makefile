@@ -30,6 +30,8 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/trial_cost.py
+	$(BIN)/python bench/emulate.py
+	$(BIN)/python bench/estimate.py
 
 clean:
 	rm -rf $(VENV) sweeps.db hls_projects .hls_sweep_cache

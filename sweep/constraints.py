@@ -47,6 +47,7 @@ def pretrain_metrics(design: Design, input_shape: tuple[int, ...], n_outputs: in
         clock=hls4ml.clock_period_ns,
         input_bits=parse_precision(hls4ml.input_precision).width,
         softmax=hls4ml.softmax == "emulate",
+        backend=hls4ml.backend,
     )
     values, _ = cost_metrics(estimate, hls4ml.part, no_dsp=da)
     return values

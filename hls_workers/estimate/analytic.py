@@ -6,7 +6,7 @@ from typing import Any
 
 from hls_workers.estimate.base import Estimator, ResourceEstimate, register_estimator
 from hls_workers.estimate.coefficients import load_coefficients
-from hls_workers.estimate.cost_model import network_cost
+from hls_workers.estimate.cost_model import DEFAULT_UNCERTAINTY, network_cost
 from hls_workers.parts import lookup_part
 
 DEFAULT_FAMILY = "ultrascale_plus"
@@ -27,10 +27,6 @@ def target_of(hls_model: Any, settings: Any) -> tuple[str, float, str]:
     clock = _setting(settings, "clock_period_ns") or config.get_config_value("ClockPeriod") or 5.0
     io_type = _setting(settings, "io_type") or config.get_config_value("IOType") or "io_parallel"
     return str(part), float(clock), str(io_type)
-
-
-#: hls4ml's default ClockUncertainty per backend (the HLS tool schedules against clock x (1 - uncertainty)).
-DEFAULT_UNCERTAINTY = {"vitis": 0.27, "vivado": 0.125}
 
 
 def parse_uncertainty(value: Any) -> float | None:

@@ -25,6 +25,9 @@ import numpy as np
 
 from hls_workers.estimate.base import ResourceEstimate
 
+#: hls4ml's default ClockUncertainty per backend (the HLS tool schedules against clock x (1 - uncertainty)).
+DEFAULT_UNCERTAINTY = {"vitis": 0.27, "vivado": 0.125}
+
 Kind = Literal["dense", "relu", "activation", "pool_avg", "pool_max", "softmax", "passthrough"]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from hls_workers.estimate.base import Estimator, ResourceEstimate, register_estimator
 from hls_workers.estimate.coefficients import load_coefficients
-from hls_workers.estimate.cost_model import LayerSpec, network_cost
+from hls_workers.estimate.cost_model import DEFAULT_UNCERTAINTY, LayerSpec, network_cost
 from hls_workers.parts import lookup_part
 
 SOURCE = "estimate:pretrain"
@@ -47,6 +47,7 @@ def estimate_design(
     *,
     input_bits: int = 16,
     softmax: bool = False,
+    backend: str = "vitis",
 ) -> ResourceEstimate:
     """Pre-training estimate of a dense network (MLP or DeepSets) in hls4ml io_parallel.
 
@@ -55,6 +56,7 @@ def estimate_design(
     "features": f}`` for a global pooling. ``bits``: an int or a ``(weight_bits, act_bits)`` tuple for every
     layer, or a list with, per dense layer, an int, a pair or a :class:`~hls_workers.records.LayerQuant`. ``sparsity``: target
     fraction of zero weights (one value or per dense layer). ``input_bits``: width of the model input.
+    ``backend``: hls4ml backend (``vitis`` or ``vivado``): its default clock uncertainty and LUT scale.
     """
     strategy = strategy.lower()
     if strategy not in ("latency", "resource"):
@@ -101,7 +103,10 @@ def estimate_design(
         specs.append(LayerSpec("softmax", "softmax", n, n, input_bits=width_in))
     family = lookup_part(part).family
     notes = ["pre-training: full-width products, target sparsity spread evenly"]
-    return network_cost(specs, load_coefficients(family), float(clock), SOURCE, notes)
+    coeffs = load_coefficients(family)
+    coeffs["backend"] = backend.lower()
+    coeffs["latency"]["clock_uncertainty"] = DEFAULT_UNCERTAINTY.get(backend.lower(), DEFAULT_UNCERTAINTY["vitis"])
+    return network_cost(specs, coeffs, float(clock), SOURCE, notes)
 
 
 @register_estimator(SOURCE)
@@ -117,4 +122,7 @@ class PretrainEstimator(Estimator):
             clock = settings.get("clock_period_ns") if isinstance(settings, dict) else getattr(settings, "clock_period_ns", None)
             design.setdefault("part", part or "xcvu13p-flga2577-2-e")
             design.setdefault("clock", clock or 5.0)
+            backend = settings.get("backend") if isinstance(settings, dict) else getattr(settings, "backend", None)
+            if backend:
+                design.setdefault("backend", str(backend).lower())
         return estimate_design(**design)
