@@ -10,9 +10,8 @@ import pytest
 from hls_workers.estimate import EstimatorUnavailable, get_estimator
 from hls_workers.estimate.reports import ReportError, read_reports
 
-#: CI clones the repository with shared/ beside it: <root>/main and <root>/shared.
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "vivado_reports"
-needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"shared fixtures not found at {FIXTURES}")
+#: Real Vivado HLS / Vivado 2020.1 reports (tests/fixtures/vivado_reports/README.md).
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "vivado_reports"
 
 
 def _project(tmp_path: Path, with_tcl: bool) -> Path:
@@ -28,7 +27,6 @@ def _project(tmp_path: Path, with_tcl: bool) -> Path:
     return tmp_path
 
 
-@needs_fixtures
 @pytest.mark.parametrize("with_tcl", [True, False])
 def test_fixture_values_exact(tmp_path, with_tcl):
     reports = read_reports(_project(tmp_path, with_tcl))
