@@ -218,6 +218,18 @@ def test_run_missing_study_file(tmp_path, capsys):
     assert not (tmp_path / "x.db").exists()
 
 
+def test_run_unknown_synth_estimator_before_any_work(tmp_path, capsys, study_file):
+    rc = main(["run", str(study_file), "--storage", f"sqlite:///{tmp_path / 'x.db'}", "--synth-top", "1",
+               "--synth-estimator", "magic"])
+    assert_one_line_error(capsys, rc, "--synth-estimator", "magic")
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_synth_unknown_estimator(tmp_path, capsys):
+    rc = main(["synth", "--storage", f"sqlite:///{tmp_path / 'x.db'}", "--study-name", "q", "--estimator", "magic"])
+    assert_one_line_error(capsys, rc, "--estimator", "magic")
+
+
 def test_continue_unknown_study(tmp_path, capsys):
     rc = main(["run", "--storage", f"sqlite:///{tmp_path / 'fresh.db'}", "--study-name", "ghost"])
     assert_one_line_error(capsys, rc, "'ghost'")

@@ -74,10 +74,12 @@ def test_run_continue_and_pareto(tmp_path: Path, quickstart_dir: Path, capsys) -
         assert trial.system_attrs["constraints:max_lut"] == pytest.approx(metrics["lut"] - 1e9)
         assert trial.user_attrs["pretrain_estimate"]["lut"] > 0
 
-    # Continue from the storage alone (no study file): same study, one more trial.
-    assert main(["run", "--storage", storage, "--study-name", "tiny", "--n-trials", "1"]) == 0
+    # Continue from the storage alone (no study file): same study, one more trial, then promote the best.
+    assert main(["run", "--storage", storage, "--study-name", "tiny", "--n-trials", "1", "--synth-top", "1"]) == 0
     study = optuna.load_study(study_name="tiny", storage=storage)
     assert len(study.trials) == 3
+    (promoted,) = [v for k, v in study.user_attrs.items() if k.startswith("synthesis:")]
+    assert promoted["status"] == "skipped" and "vitis_hls" in promoted["reason"]
 
     capsys.readouterr()
     assert main(["pareto", "--storage", storage, "--study-name", "tiny", "--format", "json"]) == 0

@@ -54,6 +54,9 @@ def run(
     storage: Optional[str] = typer.Option(None, help="storage URL (default: the study file's)"),
     n_trials: Optional[int] = typer.Option(None, "--n-trials", min=1, help="trials to run now"),
     study_name: Optional[str] = typer.Option(None, "--study-name", help="study name (default: the file's name)"),
+    synth_top: int = typer.Option(0, "--synth-top", min=0,
+                                  help="afterwards promote the K best Pareto trials, as `sweep synth --top K`"),
+    synth_estimator: str = typer.Option("csynth", "--synth-estimator", help="csynth, vsynth or yosys (with --synth-top)"),
 ) -> None:
     """Run (or continue) a study: each trial trains, converts, emulates and scores one design."""
     from sweep.config import load_config
@@ -67,11 +70,14 @@ def run(
         raise UserError("give a study file, or --storage and --study-name of a stored study to continue")
     storage_url = storage or cfg.storage
     name = study_name or cfg.name
+    _check_synth_estimator(synth_estimator)
     from sweep.storage import check_reachable, normalize_url
 
     check_reachable(normalize_url(storage_url))  # before any heavy import or data preparation
     try:
         _run(cfg, storage_url, name, n_trials or cfg.n_trials)
+        if synth_top:
+            _promote(storage_url, name, synth_top, synth_estimator, 4 * 3600.0)
     except KeyboardInterrupt:
         console.print(f"interrupted: finished trials are kept in {storage_url}; "
                       f"`sweep run --storage {storage_url} --study-name {name}` continues the study")
@@ -204,13 +210,25 @@ def synth(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL")
           timeout_s: float = typer.Option(4 * 3600, "--timeout-s", min=1, help="per-trial time limit")) -> None:
     """Promote the best Pareto trials: cross-check the numpy emulation against compiled hls4ml, then run
     synthesis (skipped, with the reason, where the tools are absent)."""
+    _check_synth_estimator(estimator, option="--estimator")
+    _promote(storage, study_name, top, estimator, timeout_s)
+
+
+SYNTH_ESTIMATORS = ("csynth", "vsynth", "yosys")
+
+
+def _check_synth_estimator(estimator: str, option: str = "--synth-estimator") -> None:
+    if estimator not in SYNTH_ESTIMATORS:
+        raise UserError(f"{option}: {estimator!r} is not one of {', '.join(SYNTH_ESTIMATORS)}")
+
+
+def _promote(storage: str, study_name: str, top: int, estimator: str, timeout_s: float) -> None:
+    """Cross-check and synthesize the ``top`` best Pareto trials; print one table."""
     import optuna
 
     from sweep.promote import cross_check, promoted_trials, synthesize
     from sweep.study import stored_config
 
-    if estimator not in ("csynth", "vsynth", "yosys"):
-        raise UserError(f"--estimator: {estimator!r} is not one of csynth, vsynth, yosys")
     cfg = stored_config(storage, study_name)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     from sweep.storage import open_storage
