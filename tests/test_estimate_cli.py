@@ -56,6 +56,14 @@ def test_quantizers_win_over_precision(app, models):
     assert a["dsp"] == b["dsp"] < c["dsp"]
 
 
+def test_backend_changes_lut_and_uncertainty(app, models):
+    """Vivado HLS (12.5 % clock uncertainty) reports fewer LUTs and no more cycles than Vitis HLS (27 %)."""
+    vitis = json.loads(_run(app, [models["float"], "--part", "xcu250", "--json"]).output)
+    vivado = json.loads(_run(app, [models["float"], "--part", "xcu250", "--json", "--backend", "vivado"]).output)
+    assert vivado["lut"] < vitis["lut"] and vivado["dsp"] == vitis["dsp"]
+    assert vivado["latency_cycles"] <= vitis["latency_cycles"]
+
+
 def test_table_output(app, models):
     result = _run(app, [models["float"], "--part", "xcvu13p", "--reuse", "2", "--strategy", "resource"])
     assert result.exit_code == 0, result.output
@@ -77,6 +85,7 @@ def test_da4ml_estimator(app, models):
     (["{float}", "--part", "xcu250", "--strategy", "dataflow"], "unknown strategy"),
     (["{float}", "--part", "xcu250", "--estimator", "magic"], "unknown estimator"),
     (["{float}", "--part", "xcu250", "--estimator", "csynth"], "unavailable"),
+    (["{float}", "--part", "xcu250", "--backend", "quartus"], "--backend"),
 ])
 def test_bad_input_is_one_line_user_error(app, models, tmp_path, args, match):
     text = tmp_path / "notes.h5"

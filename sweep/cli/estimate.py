@@ -62,11 +62,11 @@ def _load(model: Path):
         raise UserError(f"{model} is not a Keras/QKeras model: {reason}") from None
 
 
-def _hls_config(keras_model: Any, precision: str, reuse: int, strategy: str) -> dict:
+def _hls_config(keras_model: Any, precision: str, reuse: int, strategy: str, backend: str = "Vitis") -> dict:
     """hls4ml config: QKeras quantizers keep their own types; float layers get ``precision`` everywhere."""
     import hls4ml
 
-    config = hls4ml.utils.config_from_keras_model(keras_model, granularity="name", backend="Vitis",
+    config = hls4ml.utils.config_from_keras_model(keras_model, granularity="name", backend=backend,
                                                   default_precision=precision)
     name = "Resource" if strategy == "resource" else "Latency"
     config["Model"].update(ReuseFactor=reuse, Strategy=name)
@@ -89,12 +89,12 @@ def _hls_config(keras_model: Any, precision: str, reuse: int, strategy: str) -> 
     return config
 
 
-def _convert(keras_model: Any, config: dict, part: str, clock: float, output_dir: str):
+def _convert(keras_model: Any, config: dict, part: str, clock: float, output_dir: str, backend: str = "Vitis"):
     import hls4ml
 
     try:
         return hls4ml.converters.convert_from_keras_model(
-            keras_model, hls_config=config, output_dir=output_dir, backend="Vitis", part=part,
+            keras_model, hls_config=config, output_dir=output_dir, backend=backend, part=part,
             clock_period=clock, io_type="io_parallel",
         )
     except Exception as exc:
@@ -143,6 +143,7 @@ def estimate(
     estimator: Annotated[str, typer.Option("--estimator", help="analytic, da4ml, csynth, vsynth, yosys")] = "analytic",
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     clock: Annotated[float, typer.Option("--clock", help="clock period in ns")] = 5.0,
+    backend: Annotated[str, typer.Option("--backend", help="hls4ml backend: Vitis (Vitis HLS) or Vivado (Vivado HLS)")] = "Vitis",
 ) -> None:
     """Estimate LUT, DSP, FF, BRAM, latency and II of a saved model converted with hls4ml (io_parallel)."""
     if strategy.lower() == DA_STRATEGY and estimator == "analytic":
@@ -150,15 +151,19 @@ def estimate(
     device, fixed, chosen = _check_inputs(model, part, precision, reuse, strategy, estimator)
     if clock <= 0:
         raise UserError(f"--clock must be positive, not {clock}")
+    backends = {"vitis": "Vitis", "vivado": "Vivado"}
+    if backend.lower() not in backends:
+        raise UserError(f"--backend: {backend!r} is not one of Vitis, Vivado")
+    backend = backends[backend.lower()]
     keras_model = _load(model)
     hls_strategy = "latency" if strategy.lower() == DA_STRATEGY else strategy.lower()
-    config = _hls_config(keras_model, fixed.hls(), reuse, hls_strategy)
+    config = _hls_config(keras_model, fixed.hls(), reuse, hls_strategy, backend)
     with tempfile.TemporaryDirectory(prefix="sweep_estimate_") as tmp:
-        hls_model = _convert(keras_model, config, device.name, clock, str(Path(tmp) / "hls4ml_prj"))
+        hls_model = _convert(keras_model, config, device.name, clock, str(Path(tmp) / "hls4ml_prj"), backend)
         from hls_workers.estimate import EstimatorUnavailable
 
         try:
-            result = chosen.estimate(hls_model, {"part": device.name, "clock_period_ns": clock})
+            result = chosen.estimate(hls_model, {"part": device.name, "clock_period_ns": clock, "backend": backend})
         except EstimatorUnavailable as exc:
             raise UserError(str(exc)) from None
     payload = estimate_payload(result, device, chosen.name)
