@@ -147,7 +147,9 @@ def constant_products(spec: LayerSpec, coeffs: dict) -> ProductProfile:
     values = codes[codes != 0]
     digits = csd_digits(values)
     sig = significant_bits(values)
-    enough_digits = wide_input & (digits >= min_digits)
+    # A wide constant (many significant bits) makes the product wide even on a narrow input.
+    wide = wide_input | (sig >= dsp_rule.get("const_wide_significant_bits", 99))
+    enough_digits = wide & (digits >= min_digits)
     share = np.where(enough_digits & (sig >= min_sig), 1.0,
                      np.where(enough_digits & (sig == min_sig - 1), borderline_share, 0.0))
     lut_share = np.where(digits > 1, 1.0 - share, 0.0)
