@@ -119,8 +119,10 @@ def convert_record(record: DeepSetsRecord, output_dir: str):
     config["LayerName"]["constituents"]["Precision"] = {"result": "ap_fixed<12,4,AP_RND,AP_SAT>"}
     for name in ("phi1", "phi2", "phi3"):
         config["LayerName"][name]["ReuseFactor"] = 2
+    for name in ("phi1", "phi2", "phi3", "rho"):  # the run's hls4ml used the model default here
+        config["LayerName"][name]["Precision"].update(accum="ap_fixed<16,6>", result="ap_fixed<16,6>")
     config["LayerName"]["dense"]["Precision"] = {"weight": "ap_fixed<16,6>", "bias": "ap_fixed<16,6>",
-                                                 "result": "ap_fixed<16,6>"}
+                                                 "accum": "ap_fixed<16,6>", "result": "ap_fixed<16,6>"}
     return hls4ml.converters.convert_from_keras_model(
         model, hls_config=config, output_dir=output_dir, backend="Vivado", part=record.report["part"],
         clock_period=float(record.report["clock_target_ns"]), io_type="io_parallel",

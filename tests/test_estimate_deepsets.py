@@ -50,10 +50,30 @@ def test_four_bit_weights_use_no_dsp_in_phi_and_rho(results):
         assert reported[layer]["dsp"] == 0 and estimated[layer]["dsp"] == 0
 
 
-@pytest.mark.parametrize("case, layer", [("8bits_8const", "phi1"), ("6bits_8const", "phi1"),
-                                         ("6bits_8const", "phi3"), ("4bits_8const", "phi2")])
-def test_replicated_phi_layer_lut_within_25_percent(results, case, layer):
-    """The per-constituent phi layers carry most of a DeepSets' LUTs; checked where the weights are real."""
+@pytest.mark.parametrize("case, layer", [
+    ("8bits_8const", "phi1"), ("8bits_8const", "rho"), ("8bits_8const", "dense"),
+    ("6bits_8const", "phi1"), ("6bits_8const", "phi3"), ("6bits_8const", "rho"), ("6bits_8const", "dense"),
+    ("4bits_8const", "phi2"), ("4bits_8const", "rho"),
+])
+def test_layer_lut_within_25_percent(results, case, layer):
+    """Every layer with the run's own weights; the replicated phi layers carry most of a DeepSets' LUTs."""
     _, estimated, reported, real = results[case]
     assert layer in real
     assert abs(estimated[layer]["lut"] - reported[layer]["lut"]) <= 0.25 * reported[layer]["lut"]
+
+
+RELUS = {"relu_config4": "phi1_relu", "relu_config7": "phi2_relu", "relu_config10": "phi3_relu",
+         "relu_config15": "rho_relu"}
+
+
+@pytest.mark.parametrize("case", dr.CASES)
+def test_rounding_saturating_relu_lut_within_25_percent(results, case):
+    """ReLU into ap_ufixed<8,0,RND,SAT>: ~80 LUT per output in these reports (weights play no part)."""
+    r, estimated, _, _ = results[case]
+    checked = 0
+    for row in r["record"].report["instances"]:
+        for config, name in RELUS.items():
+            if f"_{config}_" in row["module"] + "_":
+                assert abs(estimated[name]["lut"] - row["lut"]) <= 0.25 * row["lut"], (name, row["lut"])
+                checked += 1
+    assert checked == len(RELUS)

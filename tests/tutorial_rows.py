@@ -184,6 +184,8 @@ def convert_synthesis(synthesis: Synthesis, output_dir: str):
     model = build_model(row, weights=synthesis.weights)
     if row.qkeras_bits:
         config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=backend)
+        for name in ("fc1", "fc2", "fc3", "output"):  # the runs' hls4ml used the model default here
+            config["LayerName"][name]["Precision"].update(accum="ap_fixed<16,6>", result="ap_fixed<16,6>")
     else:
         config = hls4ml.utils.config_from_keras_model(model, granularity="model", backend=backend,
                                                       default_precision="ap_fixed<16,6>")

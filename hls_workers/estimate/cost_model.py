@@ -59,6 +59,8 @@ class LayerSpec:
     has_bias: bool = True
     #: Items summed or compared by a pooling layer (constituents).
     pool_items: int = 1
+    #: The cast into the result type rounds or saturates (activations): extra logic per element.
+    rounds_or_saturates: bool = False
 
 
 @dataclass
@@ -258,13 +260,14 @@ def lut_scale(coeffs: dict) -> float:
 def _elementwise_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
     lut_c, lat = coeffs["lut"], coeffs["latency"]
     width = spec.n_out
-    if spec.kind == "relu":
-        lut = lut_c["per_relu_bit"] * width * spec.result_bits
+    if spec.kind == "relu":  # compare and select on the input width, plus the rounding/saturating cast
+        cast = lut_c.get("per_round_sat_bit", 0.0) * spec.result_bits if spec.rounds_or_saturates else 0.0
+        lut = width * (lut_c["per_relu_bit"] * spec.input_bits + cast)
         cycles = 0
     elif spec.kind == "passthrough":
         lut, cycles = 0.0, 0
     else:  # table-based activations (sigmoid, tanh, ...): one small ROM lookup per element
-        lut = lut_c["per_relu_bit"] * width * spec.result_bits * 4
+        lut = lut_c.get("per_table_bit", 2.0) * width * spec.result_bits
         cycles = 1
     cost = LayerCost(spec.name, spec.kind, lut=lut, cycles=cycles, path_ns=lat["t_relu_ns"] if spec.kind == "relu" else 0)
     return _scale(cost, spec, coeffs)

@@ -26,6 +26,13 @@ def _width(precision: Any, default: int = 16) -> int:
     return int(width) if width is not None else default
 
 
+def _rounds_or_saturates(precision: Any) -> bool:
+    """True when a cast into ``precision`` rounds or saturates (extra logic per element)."""
+    rounding = str(getattr(precision, "rounding_mode", "TRN") or "TRN").split(".")[-1].upper()
+    saturation = str(getattr(precision, "saturation_mode", "WRAP") or "WRAP").split(".")[-1].upper()
+    return rounding not in ("TRN", "NONE") or saturation not in ("WRAP", "NONE")
+
+
 def weight_codes(data: np.ndarray, precision: Any) -> np.ndarray:
     """Weights as integers on the grid of ``precision`` (rounded as its mode says, saturated to its range)."""
     width = _width(precision)
@@ -104,8 +111,9 @@ def layer_specs(hls_model: Any) -> tuple[list[LayerSpec], list[str]]:
             act = str(layer.get_attr("activation", "relu")).lower()
             kind = "relu" if act == "relu" else ("passthrough" if act == "linear" else "activation")
             n = int(layer.get_attr("n_in") or math.prod(layer.get_output_variable().shape))
+            result_t = _precision(layer, "result_t")
             specs.append(LayerSpec(name=layer.name, kind=kind, n_in=n, n_out=n, input_bits=_input_bits(layer),
-                                   result_bits=_width(_precision(layer, "result_t"))))
+                                   result_bits=_width(result_t), rounds_or_saturates=_rounds_or_saturates(result_t)))
         else:
             notes.append(f"{layer.name}: {cls} is not modelled (counted as free)")
     return specs, notes
