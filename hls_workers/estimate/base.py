@@ -10,6 +10,22 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+def setting(settings: Any, key: str, default: Any = None) -> Any:
+    """``key`` of estimator settings given as a dict, an object with attributes (HlsSettings) or None."""
+    if settings is None:
+        return default
+    if isinstance(settings, dict):
+        return settings.get(key, default)
+    return getattr(settings, key, default)
+
+
+def backend_of(hls_model: Any, settings: Any = None) -> str:
+    """hls4ml backend in lower case: the settings, else the model's configuration, else 'vitis'."""
+    config = getattr(hls_model, "config", None)
+    backend = setting(settings, "backend") or (config.get_config_value("Backend") if config is not None else None)
+    return str(backend or "vitis").lower()
+
+
 #: The resource/latency fields of a :class:`ResourceEstimate`, in report order.
 METRICS = ("lut", "dsp", "ff", "bram_18k", "latency_cycles", "latency_ns", "ii")
 

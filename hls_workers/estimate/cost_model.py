@@ -28,6 +28,18 @@ from hls_workers.estimate.base import ResourceEstimate
 #: hls4ml's default ClockUncertainty per backend (the HLS tool schedules against clock x (1 - uncertainty)).
 DEFAULT_UNCERTAINTY = {"vitis": 0.27, "vivado": 0.125}
 
+
+def default_uncertainty(backend: str) -> float:
+    """hls4ml's default clock uncertainty of ``backend`` (Vitis's for unknown ones)."""
+    return DEFAULT_UNCERTAINTY.get(backend.lower(), DEFAULT_UNCERTAINTY["vitis"])
+
+
+def for_backend(coeffs: dict, backend: str, uncertainty: float | None = None) -> dict:
+    """Aim ``coeffs`` at an hls4ml backend: its LUT scale, and its (or the given) clock uncertainty."""
+    coeffs["backend"] = backend.lower()
+    coeffs["latency"]["clock_uncertainty"] = default_uncertainty(backend) if uncertainty is None else uncertainty
+    return coeffs
+
 Kind = Literal["dense", "relu", "activation", "pool_avg", "pool_max", "softmax", "passthrough"]
 
 

@@ -11,9 +11,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hls_workers.estimate.base import Estimator, ResourceEstimate, register_estimator
+from hls_workers.estimate.base import Estimator, ResourceEstimate, register_estimator, setting
 from hls_workers.estimate.coefficients import load_coefficients
-from hls_workers.estimate.cost_model import DEFAULT_UNCERTAINTY, LayerSpec, network_cost
+from hls_workers.estimate.cost_model import LayerSpec, for_backend, network_cost
 from hls_workers.parts import lookup_part
 
 SOURCE = "estimate:pretrain"
@@ -103,10 +103,7 @@ def estimate_design(
         specs.append(LayerSpec("softmax", "softmax", n, n, input_bits=width_in))
     family = lookup_part(part).family
     notes = ["pre-training: full-width products, target sparsity spread evenly"]
-    coeffs = load_coefficients(family)
-    coeffs["backend"] = backend.lower()
-    coeffs["latency"]["clock_uncertainty"] = DEFAULT_UNCERTAINTY.get(backend.lower(), DEFAULT_UNCERTAINTY["vitis"])
-    return network_cost(specs, coeffs, float(clock), SOURCE, notes)
+    return network_cost(specs, for_backend(load_coefficients(family), backend), float(clock), SOURCE, notes)
 
 
 @register_estimator(SOURCE)
@@ -118,11 +115,8 @@ class PretrainEstimator(Estimator):
     def estimate(self, hls_model_or_design: Any, settings: Any = None) -> ResourceEstimate:
         design = dict(hls_model_or_design)
         if settings is not None:
-            part = settings.get("part") if isinstance(settings, dict) else getattr(settings, "part", None)
-            clock = settings.get("clock_period_ns") if isinstance(settings, dict) else getattr(settings, "clock_period_ns", None)
-            design.setdefault("part", part or "xcvu13p-flga2577-2-e")
-            design.setdefault("clock", clock or 5.0)
-            backend = settings.get("backend") if isinstance(settings, dict) else getattr(settings, "backend", None)
-            if backend:
-                design.setdefault("backend", str(backend).lower())
+            design.setdefault("part", setting(settings, "part") or "xcvu13p-flga2577-2-e")
+            design.setdefault("clock", setting(settings, "clock_period_ns") or 5.0)
+            if setting(settings, "backend"):
+                design.setdefault("backend", str(setting(settings, "backend")).lower())
         return estimate_design(**design)

@@ -10,19 +10,11 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from hls_workers.estimate.base import Estimator, ResourceEstimate, register_estimator
+from hls_workers.estimate.base import Estimator, ResourceEstimate, backend_of, register_estimator
 from hls_workers.estimate.reports import read_reports
 
 #: HLS compiler per hls4ml backend.
 HLS_TOOLS = {"vitis": "vitis_hls", "vivado": "vivado_hls"}
-
-
-def _backend(hls_model: Any, settings: Any) -> str:
-    name = getattr(settings, "backend", None) if settings is not None and not isinstance(settings, dict) else (
-        settings or {}).get("backend")
-    if not name and hls_model is not None:
-        name = hls_model.config.get_config_value("Backend")
-    return str(name or "Vitis").lower()
 
 
 class _SynthesisEstimator(Estimator):
@@ -42,7 +34,7 @@ class _SynthesisEstimator(Estimator):
 
     def estimate(self, hls_model_or_design: Any, settings: Any = None) -> ResourceEstimate:
         hls_model = hls_model_or_design
-        backend = _backend(hls_model, settings)
+        backend = backend_of(hls_model, settings)
         ok, reason = self.available(backend)
         if not ok:
             from hls_workers.estimate.base import EstimatorUnavailable
