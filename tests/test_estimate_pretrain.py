@@ -82,3 +82,11 @@ def test_registry_face_and_bad_input():
         estimate_design(MLP, [8, 8])
     with pytest.raises(ValueError, match="known parts"):
         estimate_design(MLP, 8, part="nope")
+
+
+def test_wide_weights_use_dsps_even_on_a_narrow_input():
+    """Same DSP rule as the trained-weights estimate: 16-bit constants on an 8-bit ReLU output use DSPs
+    (l1-jet-id DeepSets output layer: 90 of 160 products), 8-bit ones do not."""
+    wide = estimate_design([(32, 5)], (16, 8), input_bits=8)
+    narrow = estimate_design([(32, 5)], (8, 8), input_bits=8)
+    assert wide.dsp.value == 32 * 5 and narrow.dsp.value == 0

@@ -140,32 +140,33 @@ class ProductProfile:
     nonzero_per_output: np.ndarray
 
 
+def dsp_share(digits: np.ndarray, sig: np.ndarray, input_bits: int, dsp_rule: dict) -> np.ndarray:
+    """Probability that each constant product (CSD digits, significant bits) is mapped to a DSP."""
+    # A wide constant (many significant bits) makes the product wide even on a narrow input.
+    wide = (input_bits >= dsp_rule["min_input_bits"]) | (sig >= dsp_rule.get("const_wide_significant_bits", 99))
+    enough_digits = wide & (digits >= dsp_rule["const_min_csd_digits"])
+    min_sig = dsp_rule["const_min_significant_bits"]
+    borderline = float(dsp_rule.get("const_borderline_dsp_fraction", 0.0))
+    return np.where(enough_digits & (sig >= min_sig), 1.0, np.where(enough_digits & (sig == min_sig - 1), borderline, 0.0))
+
+
 def constant_products(spec: LayerSpec, coeffs: dict) -> ProductProfile:
     """Classify every nonzero weight of a Latency-strategy layer (zero / shift / DSP / LUT shift-add)."""
-    dsp_rule = coeffs["dsp"]
-    wide_input = spec.input_bits >= dsp_rule["min_input_bits"]
-    min_digits, min_sig = dsp_rule["const_min_csd_digits"], dsp_rule["const_min_significant_bits"]
-    borderline_share = float(dsp_rule.get("const_borderline_dsp_fraction", 0.0))
     if spec.codes is None:  # pre-training: full-width products, sparsity spread evenly
         per_output = np.full(spec.n_out, round(spec.n_in * (1.0 - spec.sparsity)))
         nonzero = int(per_output.sum())
-        digits = max(1, math.ceil((spec.weight_bits - 1) / 2))
         sig = spec.weight_bits - 1
-        is_dsp = wide_input and digits >= min_digits and sig >= min_sig
-        n_dsp = nonzero if is_dsp else 0
-        lut_n = 0 if is_dsp or digits <= 1 else nonzero
+        digits = max(1, math.ceil(sig / 2))
+        share = float(dsp_share(np.array(digits), np.array(sig), spec.input_bits, coeffs["dsp"]))
+        lut_n = nonzero * (1.0 - share) if digits > 1 else 0.0
         bits = lut_n * (digits - 1) * (spec.input_bits + sig)
-        return ProductProfile(nonzero, 0 if digits > 1 else nonzero, n_dsp, lut_n, float(bits), per_output)
+        return ProductProfile(nonzero, 0 if digits > 1 else nonzero, nonzero * share, lut_n, float(bits), per_output)
     codes = np.asarray(spec.codes).reshape(spec.n_in, spec.n_out)
     per_output = np.count_nonzero(codes, axis=0)
     values = codes[codes != 0]
     digits = csd_digits(values)
     sig = significant_bits(values)
-    # A wide constant (many significant bits) makes the product wide even on a narrow input.
-    wide = wide_input | (sig >= dsp_rule.get("const_wide_significant_bits", 99))
-    enough_digits = wide & (digits >= min_digits)
-    share = np.where(enough_digits & (sig >= min_sig), 1.0,
-                     np.where(enough_digits & (sig == min_sig - 1), borderline_share, 0.0))
+    share = dsp_share(digits, sig, spec.input_bits, coeffs["dsp"])
     lut_share = np.where(digits > 1, 1.0 - share, 0.0)
     bits = float(np.sum(lut_share * (digits - 1) * (spec.input_bits + sig)))
     return ProductProfile(int(values.size), int(np.sum(digits == 1)), float(share.sum()), float(lut_share.sum()),
