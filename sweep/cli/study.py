@@ -49,6 +49,11 @@ def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
+#: Fidelities a promoted trial can be synthesized with, and the time one synthesis may take.
+SYNTH_ESTIMATORS = ("csynth", "vsynth", "yosys")
+SYNTH_TIMEOUT_S = 4 * 3600.0
+
+
 def run(
     study_file: Optional[Path] = typer.Argument(None, help="study YAML; omit to continue a stored study"),
     storage: Optional[str] = typer.Option(None, help="storage URL (default: the study file's)"),
@@ -77,7 +82,7 @@ def run(
     try:
         _run(cfg, storage_url, name, n_trials or cfg.n_trials)
         if synth_top:
-            _promote(storage_url, name, synth_top, synth_estimator, 4 * 3600.0)
+            _promote(storage_url, name, synth_top, synth_estimator, SYNTH_TIMEOUT_S)
     except KeyboardInterrupt:
         console.print(f"interrupted: finished trials are kept in {storage_url}; "
                       f"`sweep run --storage {storage_url} --study-name {name}` continues the study")
@@ -207,14 +212,12 @@ def synth(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL")
           study_name: str = typer.Option(..., "--study-name", help="study name"),
           top: int = typer.Option(3, "--top", min=1, help="promote this many Pareto trials (best first)"),
           estimator: str = typer.Option("csynth", help="csynth, vsynth or yosys"),
-          timeout_s: float = typer.Option(4 * 3600, "--timeout-s", min=1, help="per-trial time limit")) -> None:
+          timeout_s: float = typer.Option(SYNTH_TIMEOUT_S, "--timeout-s", min=1, help="per-trial time limit")) -> None:
     """Promote the best Pareto trials: cross-check the numpy emulation against compiled hls4ml, then run
     synthesis (skipped, with the reason, where the tools are absent)."""
     _check_synth_estimator(estimator, option="--estimator")
     _promote(storage, study_name, top, estimator, timeout_s)
 
-
-SYNTH_ESTIMATORS = ("csynth", "vsynth", "yosys")
 
 
 def _check_synth_estimator(estimator: str, option: str = "--synth-estimator") -> None:
