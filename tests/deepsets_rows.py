@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tutorial_rows import read_weight_file
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 RECORDS = Path(__file__).parent / "fixtures" / "deepsets_syntheses"
@@ -59,9 +61,9 @@ def load_record(case: str, seed: int = 0) -> DeepSetsRecord:
     for index, (name, n_in, n_out) in LAYERS.items():
         pair = []
         for prefix, shape in (("w", (n_in, n_out)), ("b", (n_out,))):
-            path = folder / "weights" / f"{prefix}{index}.txt"
-            if path.exists():
-                pair.append(np.loadtxt(path, delimiter=",", dtype=np.float64).reshape(shape).astype(np.float32))
+            values = read_weight_file(folder, f"{prefix}{index}", shape)
+            if values is not None:
+                pair.append(values)
             else:
                 pair.append(_standin(bits, shape, rng, float_layer=name == "dense"))
                 standins.append(f"{prefix}{index}")

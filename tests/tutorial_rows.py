@@ -149,6 +149,14 @@ class Synthesis:
                    int(total["dsp"]), int(total["lut"]))
 
 
+def read_weight_file(folder: Path, name: str, shape: tuple[int, ...]) -> np.ndarray | None:
+    """``folder/weights/<name>.txt`` as written by hls4ml (comma-separated, C order), or None if absent."""
+    path = folder / "weights" / f"{name}.txt"
+    if not path.exists():
+        return None
+    return np.loadtxt(path, delimiter=",", dtype=np.float64).reshape(shape).astype(np.float32)
+
+
 def load_synthesis(case: str) -> Synthesis:
     """Read one record: hls4ml's weight text files (kernels flattened as (n_in, n_out)) and report.json."""
     import json
@@ -156,12 +164,7 @@ def load_synthesis(case: str) -> Synthesis:
     folder = SYNTHESES / case
     loaded: list[tuple[np.ndarray | None, np.ndarray | None]] = []
     for (w_name, b_name), n_in, n_out in zip(_WEIGHT_FILES, WIDTHS[:-1], WIDTHS[1:]):
-        def read(name: str, shape: tuple[int, ...]) -> np.ndarray | None:
-            path = folder / "weights" / f"{name}.txt"
-            if not path.exists():
-                return None
-            return np.loadtxt(path, delimiter=",", dtype=np.float64).reshape(shape).astype(np.float32)
-        loaded.append((read(w_name, (n_in, n_out)), read(b_name, (n_out,))))
+        loaded.append((read_weight_file(folder, w_name, (n_in, n_out)), read_weight_file(folder, b_name, (n_out,))))
     known = [k for k, _ in loaded if k is not None]
     sparsity = float(np.mean([np.mean(k == 0) for k in known]))
     fill = tutorial_weights(0, sparsity)
