@@ -90,3 +90,25 @@ def test_wide_weights_use_dsps_even_on_a_narrow_input():
     wide = estimate_design([(32, 5)], (16, 8), input_bits=8)
     narrow = estimate_design([(32, 5)], (8, 8), input_bits=8)
     assert wide.dsp.value == 32 * 5 and narrow.dsp.value == 0
+
+
+class _Config:
+    def __init__(self, **values):
+        self.values = values
+
+    def get_config_value(self, key):
+        return self.values.get(key)
+
+
+class _Model:
+    def __init__(self, **values):
+        self.config = _Config(**values)
+
+
+def test_clock_uncertainty_from_the_model_else_the_backend_default():
+    from hls_workers.estimate.analytic import clock_uncertainty_of
+
+    assert clock_uncertainty_of(_Model(ClockUncertainty="40%", Backend="Vitis")) == pytest.approx(0.40)
+    assert clock_uncertainty_of(_Model(Backend="Vivado")) == pytest.approx(0.125)
+    assert clock_uncertainty_of(_Model(Backend="Vivado"), {"backend": "Vitis"}) == pytest.approx(0.27)
+    assert clock_uncertainty_of(_Model()) == pytest.approx(0.27)
