@@ -11,8 +11,9 @@ width of the adder that accumulates it. Pruned (zero) weights cost nothing.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from hls_workers.widths import adder_bits
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class DenseCost:
 
 def layer_bops(layer: DenseCost) -> int:
     """BOPs of one layer (see module docstring)."""
-    adder = layer.input_bits + layer.weight_bits + math.ceil(math.log2(max(layer.n_in, 1)))
+    adder = adder_bits(layer.input_bits, layer.weight_bits, layer.n_in)
     per_weight = layer.input_bits * layer.weight_bits + adder
     return layer.repeats * layer.nonzero_weights * per_weight
 

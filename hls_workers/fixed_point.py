@@ -58,3 +58,25 @@ def parse_precision(text: str) -> FixedType:
     if overflow not in _OVERFLOW:
         raise PrecisionError(f"{text!r}: unknown overflow mode {overflow!r}; one of {', '.join(sorted(_OVERFLOW))}")
     return FixedType(width, integer, match["kind"] == "fixed", rounding, overflow)
+
+
+def from_hls(precision: object) -> FixedType:
+    """The :class:`FixedType` of an hls4ml precision object (``FixedPrecisionType``/``IntegerPrecisionType``).
+
+    The one reader of hls4ml precisions: the emulator, the estimators and da4ml's tracer all use it.
+    Raises :class:`PrecisionError` for anything that is not plain fixed point (xnor, exponent types, or a
+    type with saturation bits). Read by attribute, so hls4ml is not imported here.
+    """
+    bases = {cls.__name__ for cls in type(precision).__mro__}  # backends subclass them (APFixedPrecisionType)
+    if not bases & {"FixedPrecisionType", "IntegerPrecisionType"}:
+        raise PrecisionError(f"precision {precision} ({type(precision).__name__}) is not fixed point")
+    width, signed = int(precision.width), bool(precision.signed)
+    if "FixedPrecisionType" not in bases:
+        return FixedType(width, width, signed)
+    if getattr(precision, "saturation_bits", None):
+        raise PrecisionError(f"{precision} has {precision.saturation_bits} saturation bits")
+    rounding = getattr(precision, "rounding_mode", None)
+    saturation = getattr(precision, "saturation_mode", None)
+    return FixedType(width, int(precision.integer), signed,
+                     rounding.name if rounding is not None else "TRN",
+                     saturation.name if saturation is not None else "WRAP")

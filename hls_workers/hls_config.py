@@ -1,53 +1,32 @@
-"""Derive the hls4ml configuration of a trial from its design.
+"""Derive the hls4ml configuration of a model from its design: the one config builder.
 
-Every precision is set from the sampled bits, so the measured Keras-to-HLS gap is the design's own and
-none of hls4ml's known pitfalls (DESIGN.md) can produce a fake one:
+A trial and ``sweep estimate`` both convert through it. Every precision of a layer the design names is set
+from the sampled bits, so the measured Keras-to-HLS gap is the design's own and none of hls4ml's known
+pitfalls (DESIGN.md) can produce a fake one:
 - global average pooling gets an accumulator that cannot overflow (hls4ml leaves it at ``fixed<16,6>``);
 - weights are set explicitly, since QDense over constituents becomes a PointwiseConv1D whose QKeras
   quantizers hls4ml drops (the trainer also snaps weights onto their quantizer grid);
 - softmax is skipped or emulated as the study says, never silently.
+Layers the design does not name keep their QKeras quantizers, or get ``job.float_precision`` when float.
+The width rules themselves live in :mod:`hls_workers.widths`.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from hls_workers.fixed_point import FixedType, parse_precision
-from hls_workers.records import HardwareJob, LayerQuant
+from hls_workers.records import HardwareJob
+from hls_workers.strategy import hls4ml_strategy
+from hls_workers.widths import activation_type, average_pool_types, pool_types, weight_type
+
+__all__ = ["activation_type", "average_pool_types", "build_hls_config", "weight_type"]
 
 #: Keras layer class names that hls4ml turns into a Dense or a pointwise Conv1D.
-DENSE_CLASSES = {"Dense", "QDense"}
+DENSE_CLASSES = {"Dense", "QDense", "Conv1D", "QConv1D"}
 ACTIVATION_CLASSES = {"Activation", "QActivation", "ReLU"}
-AVERAGE_POOL_CLASSES = {"GlobalAveragePooling1D"}
-MAX_POOL_CLASSES = {"GlobalMaxPooling1D"}
-
-
-def weight_type(quant: LayerQuant, quantization: str) -> FixedType:
-    """Weights and biases: QAT values already sit on the grid; PTQ rounds and saturates float weights."""
-    if quantization == "qat":
-        return FixedType(quant.weight_bits, quant.weight_int_bits + 1)
-    return FixedType(quant.weight_bits, quant.weight_int_bits + 1, rounding="RND_CONV", overflow="SAT")
-
-
-def activation_type(quant: LayerQuant) -> FixedType:
-    """ReLU outputs: ``quantized_relu(bits, integer)`` rounds half to even and clips, i.e. RND_CONV/SAT."""
-    return FixedType(quant.act_bits, quant.act_int_bits, signed=False, rounding="RND_CONV", overflow="SAT")
-
-
-def average_pool_types(source: FixedType, n_items: int) -> tuple[FixedType, FixedType]:
-    """Accumulator and result of a mean over ``n_items`` values of type ``source`` that lose nothing.
-
-    hls4ml sums into the accumulator and then divides *in the accumulator type* (``y /= length``), so the
-    accumulator needs ceil(log2 n) more integer bits for the sum and as many more fractional bits for the
-    division; the mean itself needs only the extra fractional bits.
-    """
-    grow = max(1, math.ceil(math.log2(max(n_items, 2))))
-    sign = 0 if source.signed else 1
-    fractional = source.fractional + grow
-    accum = FixedType(source.integer + grow + sign + fractional, source.integer + grow + sign)
-    result = FixedType(source.integer + sign + fractional, source.integer + sign)
-    return accum, result
+#: Keras global pooling class → the aggregation it computes.
+POOL_OPS = {"GlobalAveragePooling1D": "mean", "GlobalMaxPooling1D": "max"}
 
 
 def _inbound_name(layer: Any) -> str | None:
@@ -60,19 +39,24 @@ def _inbound_name(layer: Any) -> str | None:
     return None
 
 
+def _is_quantized(layer: Any) -> bool:
+    return type(layer).__name__.startswith("Q") or getattr(layer, "kernel_quantizer", None) is not None
+
+
 def build_hls_config(model: Any, job: HardwareJob) -> dict:
     """The ``hls_config`` dict for ``hls4ml.converters.convert_from_keras_model`` (granularity name)."""
     import hls4ml  # heavy: only inside the hardware stage
 
     settings = job.settings
-    config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=settings.backend)
-    # distributed_arithmetic designs are emulated as Latency (the same arithmetic) and costed by da4ml.
-    strategy = "Resource" if job.strategy == "resource" else "Latency"
+    config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=settings.backend,
+                                                  default_precision=job.float_precision)
+    strategy = hls4ml_strategy(job.strategy)
     config["Model"]["ReuseFactor"] = job.reuse_factor
     config["Model"]["Strategy"] = strategy
-    config["Model"]["Precision"] = {"default": "fixed<16,6>"}
+    config["Model"]["Precision"] = {"default": job.float_precision}
     layers: dict[str, dict] = config["LayerName"]
     output_types: dict[str, FixedType] = {}
+    float_t = parse_precision(job.float_precision)
 
     for layer in model.layers:
         cls = type(layer).__name__
@@ -87,28 +71,32 @@ def build_hls_config(model: Any, job: HardwareJob) -> dict:
             output_types[name] = parse_precision(settings.input_precision)
             precision["result"] = output_types[name].hls()
         elif cls in DENSE_CLASSES:
-            quant = job.layer_quant[name]
-            wtype = weight_type(quant, job.quantization).hls()
-            precision.update(weight=wtype, bias=wtype, accum="auto", result="auto")
             entry["ReuseFactor"] = job.reuse_factor
             entry["Strategy"] = strategy
+            if name in job.layer_quant:
+                wtype = weight_type(job.layer_quant[name], job.quantization).hls()
+                precision.update(weight=wtype, bias=wtype, accum="auto", result="auto")
+            elif not _is_quantized(layer):
+                precision.update(weight=float_t.hls(), bias=float_t.hls(), accum=float_t.hls(), result=float_t.hls())
+                output_types[name] = float_t
         elif cls in ACTIVATION_CLASSES and _is_softmax(layer):
             entry["Skip"] = settings.softmax == "skip"
+            precision["result"] = float_t.hls()
         elif cls in ACTIVATION_CLASSES:
             owner = name.removesuffix("_act")
             if owner in job.layer_quant:
                 output_types[name] = activation_type(job.layer_quant[owner])
                 precision["result"] = output_types[name].hls()
-        elif cls in AVERAGE_POOL_CLASSES:
-            n_items = job.n_constituents or int(layer.input_shape[1])
-            accum, result = average_pool_types(source or FixedType(16, 6), n_items)
-            if settings.pool_accum_precision != "auto":
+            elif not _is_quantized(layer):
+                output_types[name] = float_t
+                precision["result"] = float_t.hls()
+        elif cls in POOL_OPS:
+            items = int(layer.input_shape[1])  # the set size the model was built for
+            accum, result = pool_types(POOL_OPS[cls], source or float_t, items)
+            if POOL_OPS[cls] == "mean" and settings.pool_accum_precision != "auto":
                 accum = parse_precision(settings.pool_accum_precision)
             precision.update(accum=accum.hls(), result=result.hls())
             output_types[name] = result
-        elif cls in MAX_POOL_CLASSES and source is not None:
-            precision.update(accum=source.hls(), result=source.hls())
-            output_types[name] = source
     return config
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Literal, Union
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,53 @@ class LayerQuant:
     weight_int_bits: int
     act_bits: int
     act_int_bits: int
+
+
+@dataclass(frozen=True)
+class DenseRecord:
+    """One Dense layer of a network: ``n_in`` → ``n_out``, applied ``repeats`` times in parallel.
+
+    ``repeats`` is the number of set items it runs on (the constituents of a DeepSets phi layer, which
+    hls4ml turns into a pointwise Conv1D), 1 for a layer after the aggregation or in an MLP. ``relu``: a
+    ReLU (``<name>_act``) follows it with the activation bits of ``quant``.
+    """
+
+    name: str
+    n_in: int
+    n_out: int
+    quant: LayerQuant
+    relu: bool = True
+    repeats: int = 1
+
+
+@dataclass(frozen=True)
+class PoolRecord:
+    """A global aggregation over ``items`` set members of ``features`` values each (``mean`` or ``max``)."""
+
+    name: str
+    op: str
+    items: int
+    features: int
+
+
+LayerRecord = Union[DenseRecord, PoolRecord]
+
+
+@dataclass(frozen=True)
+class NetworkRecord:
+    """A model family's network as the hardware side needs it: layers in data-flow order.
+
+    Families describe their networks with it (``ModelFamily.network``); BOPs, the pre-training estimate
+    and everything else the hardware side derives from a design read it, never the family's own keys.
+    ``softmax``: the output goes through a softmax (classification).
+    """
+
+    layers: tuple[LayerRecord, ...]
+    softmax: bool = False
+
+    @property
+    def dense(self) -> list[DenseRecord]:
+        return [layer for layer in self.layers if isinstance(layer, DenseRecord)]
 
 
 @dataclass
@@ -48,7 +95,6 @@ class HardwareJob:
     settings: HlsSettings
     reuse_factor: int = 1
     strategy: Literal["latency", "resource", "distributed_arithmetic"] = "latency"
-    n_constituents: int | None = None
     #: Keras reference to save next to the emulation: the pre-softmax ``logits_layer`` output, or the model output.
     logits_layer: str | None = None
     #: ``numpy``: bit-accurate numpy emulation, no g++ (falls back to hls4ml when unsupported);
@@ -56,9 +102,9 @@ class HardwareJob:
     emulator: Literal["numpy", "hls4ml"] = "numpy"
     #: Also compile + predict with hls4ml and record how well the two agree.
     cross_check: bool = False
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+    #: Precision of float layers that ``layer_quant`` does not name (a model sized by ``sweep estimate``);
+    #: QKeras layers outside ``layer_quant`` keep their own quantizers.
+    float_precision: str = "fixed<16,6>"
 
 
 @dataclass

@@ -14,11 +14,7 @@ from hls_workers.records import HardwareJob
 
 def availability(estimator: str, backend: str) -> tuple[bool, str]:
     """Whether ``estimator`` can run here, and why not."""
-    chosen = get_estimator(estimator)
-    try:
-        return chosen.available(backend.lower())  # synthesis estimators check the backend's tool
-    except TypeError:
-        return chosen.available()
+    return get_estimator(estimator).available({"backend": backend})
 
 
 def run_synthesis_job(job: HardwareJob, estimator: str) -> dict[str, Any]:

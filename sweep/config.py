@@ -63,6 +63,25 @@ class Hls4mlConfig(_Strict):
     #: Every Kth trial (trial number % K == 0) also runs hls4ml and records the agreement; 0 = never.
     cross_check_every: int = Field(10, ge=0)
 
+    @field_validator("part")
+    @classmethod
+    def _known_part(cls, value: str) -> str:
+        """A full part name or unique prefix in the part table (hls_workers/parts.json), else near names."""
+        from difflib import get_close_matches
+
+        from hls_workers.parts import known_parts, lookup_part
+
+        try:
+            return lookup_part(value).name  # a prefix becomes the full name hls4ml is given
+        except ValueError as exc:
+            if "ambiguous" in str(exc):
+                raise ValueError(str(exc).split("; known parts")[0] + "; give more of the name") from None
+            lowered = {name.lower(): name for name in known_parts()}
+            near = [lowered[n] for n in get_close_matches(value.strip().lower(), list(lowered), n=3, cutoff=0.6)]
+            hint = f"did you mean {' or '.join(near)}?" if near else f"known parts: {', '.join(known_parts())}"
+            raise ValueError(f"unknown FPGA part {value!r}; {hint} "
+                             "(the part table is hls_workers/parts.json)") from None
+
     @field_validator("input_precision", "pool_accum_precision")
     @classmethod
     def _precision(cls, value: str) -> str:
@@ -106,9 +125,13 @@ class SamplerConfig(_Strict):
     @field_validator("name")
     @classmethod
     def _known(cls, value: str) -> str:
-        from sweep.samplers import SAMPLERS
+        from sweep.samplers import SAMPLERS, unavailable_reason
 
-        return _known_name(value, SAMPLERS, "sampler")
+        _known_name(value, SAMPLERS, "sampler")
+        reason = unavailable_reason(value)
+        if reason:
+            raise ValueError(reason)
+        return value
 
     @field_validator("options")
     @classmethod
@@ -159,6 +182,8 @@ class StudyConfig(_Strict):
 
     name: str = Field(min_length=1)
     storage: str = "sqlite:///sweeps.db"
+    #: Name of an environment variable holding the storage password (the URL then carries none).
+    storage_password_env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     seed: int = 0
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
@@ -177,6 +202,16 @@ class StudyConfig(_Strict):
     #: Where each trial's saved model and hls4ml project are kept.
     artifacts_dir: str = "hls_projects"
 
+    @field_validator("storage_password_env")
+    @classmethod
+    def _password_in_one_place(cls, value: str | None, info: Any) -> str | None:
+        from sweep.storage import display_url
+
+        storage = info.data.get("storage")
+        if value and storage and display_url(storage) != storage:
+            raise ValueError("the storage URL holds a password too; keep it in the environment variable only")
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> "StudyConfig":
         from sweep.models import get_family
@@ -192,8 +227,11 @@ class StudyConfig(_Strict):
                 raise ValueError(f"enqueue.{index}.{problem}")
         family = get_family(self.model.family)
         strategies = self.space["strategy"].all_values() if "strategy" in self.space else []
-        if "distributed_arithmetic" in strategies and family.pools:
-            raise ValueError(f"space.strategy: distributed_arithmetic is costed by da4ml for Dense networks only, "
+        from hls_workers.strategy import STRATEGIES, supports_pooling
+
+        refused = [s for s in strategies if isinstance(s, str) and s in STRATEGIES and not supports_pooling(s)]
+        if refused and family.pools:
+            raise ValueError(f"space.strategy: {refused[0]} is costed by da4ml for Dense networks only, "
                              f"not family {family.name!r}")
         if "n_constituents" in self.space:
             _, most = self.space["n_constituents"].values_bound()
@@ -209,7 +247,25 @@ class StudyConfig(_Strict):
         metrics = [o.metric for o in self.objectives]
         if len(set(metrics)) != len(metrics):
             raise ValueError("objectives: the same metric is listed twice")
+        self._check_task()
         return self
+
+    def _check_task(self) -> None:
+        """Objectives and constraints must name metrics the study's task produces (no data is loaded)."""
+        from sweep.objectives import OBJECTIVES
+
+        task = self.data.task
+        for index, objective in enumerate(self.objectives):
+            tasks = OBJECTIVES[objective.metric].tasks
+            if task not in tasks:
+                fitting = ", ".join(o.name for o in OBJECTIVES.values() if o.tasks == (task,))
+                raise ValueError(f"objectives.{index}: {objective.metric!r} is a {'/'.join(tasks)} metric, but this "
+                                 f"study's data ({self.data.source}) is a {task} task; use {fitting} "
+                                 "or a hardware metric")
+        for metric in self.constraints.limits():
+            if metric in OBJECTIVES and task not in OBJECTIVES[metric].tasks:
+                raise ValueError(f"constraints.max_{metric}: {metric!r} is a {'/'.join(OBJECTIVES[metric].tasks)} "
+                                 f"metric, but this study's data is a {task} task")
 
 
 def format_validation_error(source: str, error: ValidationError) -> str:
@@ -237,10 +293,19 @@ def parse_config(data: Any, source: str) -> StudyConfig:
 def load_config(path: str | Path) -> StudyConfig:
     """Read and validate a study file; any problem is a one-line :class:`UserError`."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{path}: is a folder, not a study file")
     if not path.is_file():
         raise UserError(f"{path}: no such study file")
     try:
-        data = yaml.safe_load(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not a text (UTF-8) file, so not a YAML study file "
+                        f"(byte {exc.start}: {exc.reason})") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

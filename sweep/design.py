@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from hls_workers.records import LayerQuant
@@ -23,13 +23,12 @@ class Design:
     reuse_factor: int = 1
     quantization: str = "qat"
     strategy: str = "latency"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Design":
-        data = dict(data)
+        data = {k: v for k, v in data.items() if k != "extra"}  # older studies stored an unused ``extra``
         data["layer_quant"] = {k: LayerQuant(**v) for k, v in data["layer_quant"].items()}
         return cls(**data)

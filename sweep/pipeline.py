@@ -12,12 +12,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from hls_workers.bops import DenseCost, total_bops
 from hls_workers.emulate import run_hardware_job
 from hls_workers.fixed_point import parse_precision
-from hls_workers.hls_config import activation_type, average_pool_types
 from hls_workers.isolation import HardwareStageError, run_isolated
-from hls_workers.records import HardwareJob, HlsSettings
+from hls_workers.network_cost import network_bops
+from hls_workers.records import HardwareJob, HlsSettings, NetworkRecord
 from sweep.data.prepared import PreparedData
 from sweep.design import Design
 from sweep.metrics import classification_metrics, regression_metrics
@@ -52,36 +51,31 @@ def weight_stats(model: Any) -> tuple[int, int, float]:
     return total, nonzero, kernel_zero / max(kernel_total, 1)
 
 
-def design_bops(model: Any, design: Design, input_precision: str, n_constituents: int | None) -> int:
+def hls_settings(hls4ml: Any) -> HlsSettings:
+    """The study's ``hls4ml:`` section as the hardware side's settings record."""
+    return HlsSettings(**hls4ml.model_dump(exclude={"max_emulation_samples", "emulator", "cross_check_every"}))
+
+
+def design_network(design: Design, input_shape: tuple[int, ...], n_outputs: int, task: str) -> NetworkRecord:
+    """The design's network record (its family describes it), for the input it reads."""
+    return get_family(design.family).network(design.architecture, design.layer_quant, input_shape, n_outputs, task)
+
+
+def design_bops(model: Any, network: NetworkRecord, input_precision: str) -> int:
     """BOPs of the trained (pruned) model with the design's bit widths (docs/metrics.md)."""
-    family = get_family(design.family)
-    layers = family.dense_layers(design.architecture)
-    after_pool = family.first_after_pool(design.architecture)
-    input_bits = parse_precision(input_precision).width
-    costs: list[DenseCost] = []
-    for index, (name, _, per_constituent) in enumerate(layers):
-        kernel = model.get_layer(name).get_weights()[0]
-        quant = design.layer_quant[name]
-        if name == after_pool:
-            pooled = activation_type(design.layer_quant[layers[index - 1][0]])
-            if design.architecture.get("aggregation") == "mean":
-                pooled = average_pool_types(pooled, n_constituents or 1)[1]
-            input_bits = pooled.width
-        costs.append(DenseCost(name, kernel.shape[0], kernel.shape[1], int(np.count_nonzero(kernel)),
-                               input_bits, quant.weight_bits, (n_constituents or 1) if per_constituent else 1))
-        input_bits = quant.act_bits
-    return total_bops(costs)
+    nonzero = {layer.name: int(np.count_nonzero(model.get_layer(layer.name).get_weights()[0]))
+               for layer in network.dense}
+    return network_bops(network, parse_precision(input_precision), nonzero)
 
 
 def make_hardware_job(design: Design, cfg: Any, model_path: Path, x_path: Path, trial_dir: Path,
-                      n_constituents: int | None, task: str, cross_check: bool = False) -> HardwareJob:
+                      task: str, cross_check: bool = False) -> HardwareJob:
     """The hardware stage's job for a trained design (also used to re-convert promoted trials)."""
-    settings = HlsSettings(**cfg.hls4ml.model_dump(exclude={"max_emulation_samples", "emulator", "cross_check_every"}))
     emulator = cfg.hls4ml.emulator
     return HardwareJob(
         model_path=str(model_path), x_path=str(x_path), output_dir=str(trial_dir),
-        quantization=design.quantization, layer_quant=design.layer_quant, settings=settings,
-        reuse_factor=design.reuse_factor, strategy=design.strategy, n_constituents=n_constituents,
+        quantization=design.quantization, layer_quant=design.layer_quant, settings=hls_settings(cfg.hls4ml),
+        reuse_factor=design.reuse_factor, strategy=design.strategy,
         logits_layer="output" if task == "classification" and cfg.hls4ml.softmax == "skip" else None,
         emulator=emulator, cross_check=cross_check and emulator == "numpy",
     )
@@ -97,7 +91,7 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
     timings: dict[str, float] = {}
     trial_dir.mkdir(parents=True, exist_ok=True)
     family = get_family(design.family)
-    data = data.leading_constituents(design.architecture.get("n_constituents"))
+    data = family.inputs(data, design.architecture)
 
     stage("build")
     start = time.perf_counter()
@@ -122,12 +116,11 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
     timings["save_s"] = time.perf_counter() - start
 
     total, nonzero, sparsity = weight_stats(model)
-    n_constituents = data.input_shape[0] if family.representation == "constituents" else None
-    bops = design_bops(model, design, cfg.hls4ml.input_precision, n_constituents)
+    network = design_network(design, data.input_shape, data.n_outputs, data.task)
+    bops = design_bops(model, network, cfg.hls4ml.input_precision)
 
     stage("hls4ml convert+emulate" if cfg.hls4ml.emulator == "numpy" else "hls4ml convert+compile+emulate")
-    job = make_hardware_job(design, cfg, model_path, x_path, trial_dir, n_constituents, data.task,
-                            cross_check=cross_check)
+    job = make_hardware_job(design, cfg, model_path, x_path, trial_dir, data.task, cross_check=cross_check)
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise TrialFailed("timeout: no time left for the hardware stage")

@@ -18,7 +18,6 @@ from hls_workers.isolation import HardwareStageError, run_isolated
 from hls_workers.synthesize import availability, run_synthesis_job
 from sweep.config import StudyConfig
 from sweep.design import Design
-from sweep.models import get_family
 from sweep.pipeline import make_hardware_job
 
 SYNTHESIS_ATTR = "synthesis:{number}"
@@ -36,10 +35,8 @@ def _trial_job(cfg: StudyConfig, trial: optuna.trial.FrozenTrial, output_dir: Pa
     """The hardware job of a finished trial, rebuilt from its stored design and artifacts."""
     design = Design.from_dict(trial.user_attrs["design"])
     trial_dir = Path(trial.user_attrs["artifacts"]["trial_dir"])
-    pools = get_family(design.family).pools
-    n_constituents = (design.architecture.get("n_constituents") or cfg.data.n_constituents) if pools else None
     return make_hardware_job(design, cfg, Path(trial.user_attrs["artifacts"]["model"]), trial_dir / "x_test.npy",
-                             output_dir, n_constituents, "classification")
+                             output_dir, "classification")
 
 
 def cross_check(study: optuna.Study, cfg: StudyConfig, trial: optuna.trial.FrozenTrial,

@@ -39,15 +39,13 @@ def design_summary(design: dict[str, Any] | None) -> str:
     """
     if not design:
         return ""
+    from sweep.models import get_family
+
     arch = design.get("architecture", {})
-    parts = []
-    if arch.get("n_constituents"):
-        parts.append(f"n{arch['n_constituents']}")
-    for key, value in arch.items():
-        if isinstance(value, list):
-            parts.append(f"{key}" + ",".join(map(str, value)))
-        elif key not in ("n_constituents",) and value is not None:
-            parts.append(str(value))
+    try:
+        parts = [get_family(design.get("family", "")).describe(arch)]
+    except KeyError:  # a family this installation does not know: show its architecture as stored
+        parts = [" ".join(f"{k}={v}" for k, v in arch.items())]
     quant = design.get("layer_quant", {}).values()
     weights = sorted({f"w{q['weight_bits']}.{q['weight_int_bits']}" for q in quant})
     acts = sorted({f"a{q['act_bits']}.{q['act_int_bits']}" for q in quant})

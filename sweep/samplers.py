@@ -25,13 +25,29 @@ def _random(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:
 
 
 def _gp(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:
-    try:
-        import scipy  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError:
-        raise ValueError("the gp sampler needs PyTorch and SciPy, which the pinned stack leaves out "
-                         "(install them into .venv, e.g. pip install torch==2.13.0 scipy)") from None
+    reason = unavailable_reason("gp")
+    if reason:
+        raise ValueError(reason)
     return optuna.samplers.GPSampler(seed=seed, **options)
+
+
+def unavailable_reason(name: str) -> str | None:
+    """Why the sampler ``name`` cannot run in this environment, or None when it can.
+
+    Optuna 5's GPSampler builds without PyTorch but imports it (and SciPy) at its first sample; the
+    pinned stack leaves PyTorch out, so ``gp`` is refused when validating the study file.
+    """
+    if name != "gp":
+        return None
+    import importlib.util
+
+    missing = [pkg for pkg, module in (("PyTorch", "torch"), ("SciPy", "scipy"))
+               if importlib.util.find_spec(module) is None]
+    if not missing:
+        return None
+    usable = ", ".join(n for n in SAMPLERS if n != "gp")
+    return (f"the gp sampler needs {' and '.join(missing)}, which the pinned stack leaves out; "
+            f"use one of {usable}")
 
 
 def _qmc(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from hls_workers.records import LayerQuant
+from hls_workers.strategy import STRATEGIES
 from sweep.design import Design
 from sweep.models import get_family
 from sweep.params import ParamDef, ParamSpec, suggest
@@ -22,7 +23,7 @@ COMMON_PARAMS: tuple[ParamDef, ...] = (
     ParamDef("act_int_bits", "int", 3, minimum=0, help="integer bits of ReLU outputs"),
     ParamDef("sparsity", "float", 0.0, minimum=0.0, below=1.0, help="pruning target sparsity"),
     ParamDef("reuse_factor", "int", 1, minimum=1, help="hls4ml reuse factor"),
-    ParamDef("strategy", "cat", "latency", allowed=("latency", "resource", "distributed_arithmetic"),
+    ParamDef("strategy", "cat", "latency", allowed=STRATEGIES,
              help="hls4ml strategy; distributed_arithmetic is costed by da4ml (MLPs)"),
 )
 BIT_PARAMS = ("weight_bits", "weight_int_bits", "act_bits", "act_int_bits")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import random
+import re
 import time
+from contextlib import closing
 from pathlib import Path
 
 import optuna
@@ -14,29 +17,98 @@ from sweep.errors import UserError
 
 SUPPORTED = ("sqlite", "postgresql")
 
+#: ``scheme://user:`` … ``@`` of a URL SQLAlchemy cannot parse: everything up to the last ``@`` is masked.
+_USERINFO_PASSWORD_LOOSE = re.compile(r"(://[^:/?#@\s]*:).*@", re.DOTALL)
+#: The same within the host part only (no ``/ ? #``): catches a raw ``@`` in a password that SQLAlchemy
+#: took for part of the host name.
+_USERINFO_PASSWORD_NETLOC = re.compile(r"(://[^:/?#@\s]*:)[^/?#\s]*@")
+#: ``?password=…`` / ``&password=…`` (libpq reads it from the query too).
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
+
+
+def display_url(url: str) -> str:
+    """The storage URL as it may be shown (messages, logs, tables) or stored: a password becomes ``***``.
+
+    ``postgresql+psycopg://user:secret@host/db`` → ``postgresql+psycopg://user:***@host/db``; a URL without
+    a password (every SQLite URL) is returned unchanged. Strings SQLAlchemy cannot parse are masked between
+    ``://user:`` and the last ``@``.
+    """
+    text = str(url)
+    try:
+        parsed = make_url(text)
+    except Exception:  # ArgumentError, or ValueError for a port that is not a number (raw ':' or '/' in a password)
+        text = _USERINFO_PASSWORD_LOOSE.sub(r"\1***@", text)
+    else:
+        if parsed.password is not None:
+            text = parsed.render_as_string(hide_password=True)
+        text = _USERINFO_PASSWORD_NETLOC.sub(r"\1***@", text)
+    return _QUERY_PASSWORD.sub(r"\1***", text)
+
+
+def url_without_password(url: str) -> str:
+    """``url`` with its password removed (kept in the study's stored config: libpq's ``PGPASSWORD`` or
+    ``~/.pgpass`` can supply it again); unparsable strings are masked as by :func:`display_url`."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return display_url(url)
+    if "@" in (parsed.host or ""):  # a raw @ in the password: the host holds part of it
+        return display_url(url)
+    if parsed.password is None and display_url(url) == url:
+        return url
+    query = {k: v for k, v in parsed.query.items() if k.lower() != "password"}
+    # URL.set() ignores None: replace the field itself
+    return display_url(parsed._replace(password=None).set(query=query).render_as_string(hide_password=False))
+
+
+def with_password_from_env(url: str, env_name: str | None) -> str:
+    """``url`` with the password read from the environment variable ``env_name`` (the study file's
+    ``storage_password_env``). No name, or an SQLite URL: ``url`` unchanged. The name set but the variable
+    unset or empty, or a password already in the URL, is a :class:`UserError`."""
+    if not env_name:
+        return url
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return url
+    if parsed.password is not None or display_url(url) != url:
+        raise UserError(f"storage {display_url(url)!r}: the URL holds a password and storage_password_env names "
+                        f"{env_name}; keep the password in one place (the environment variable)")
+    password = os.environ.get(env_name)
+    if not password:
+        raise UserError(f"storage_password_env: environment variable {env_name} is not set "
+                        "(it should hold the storage password)")
+    return parsed.set(password=password).render_as_string(hide_password=False)
+
 
 def normalize_url(url: str) -> str:
     """Check the URL's form; ``postgresql://`` is served by psycopg 3."""
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise UserError(f"storage {url!r}: not a database URL (e.g. sqlite:///sweeps.db or postgresql://user@host/db)") from None
+        raise UserError(f"storage {display_url(url)!r}: not a database URL "
+                        "(e.g. sqlite:///sweeps.db or postgresql://user@host/db)") from None
+    except ValueError:  # SQLAlchemy read part of the URL as a port number
+        raise UserError(f"storage {display_url(url)!r}: not a database URL (a port is not a number; special "
+                        "characters in a password must be URL-encoded, e.g. @ as %40, / as %2F)") from None
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED:
-        raise UserError(f"storage {url!r}: unsupported database {backend!r}; use sqlite or postgresql")
+        raise UserError(f"storage {display_url(url)!r}: unsupported database {backend!r}; use sqlite or postgresql")
+    if "@" in (parsed.host or ""):  # user:p@ss@host: SQLAlchemy took the password's tail for the host
+        raise UserError(f"storage {display_url(url)!r}: more than one @ in the URL; special characters in a "
+                        "password must be URL-encoded, e.g. @ as %40")
     if backend == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if backend == "sqlite":
         database = parsed.database or ""
         if not database or database == ":memory:":
-            raise UserError(f"storage {url!r}: an SQLite storage needs a file path, e.g. sqlite:///sweeps.db")
+            raise UserError(f"storage {display_url(url)!r}: an SQLite storage needs a file path, e.g. sqlite:///sweeps.db")
         path = Path(database)
         if not path.parent.exists():
-            raise UserError(f"storage {url!r}: folder {path.parent} does not exist")
+            raise UserError(f"storage {display_url(url)!r}: folder {path.parent} does not exist")
         if path.exists() and path.is_dir():
-            raise UserError(f"storage {url!r}: {path} is a folder, not a database file")
+            raise UserError(f"storage {display_url(url)!r}: {path} is a folder, not a database file")
         if path.exists() and path.stat().st_size > 0 and path.read_bytes()[:16] != b"SQLite format 3\x00":
-            raise UserError(f"storage {url!r}: {path} is not an SQLite database")
+            raise UserError(f"storage {display_url(url)!r}: {path} is not an SQLite database")
     return parsed.render_as_string(hide_password=False)
 
 
@@ -54,19 +126,51 @@ def check_reachable(url: str) -> None:
             pass
     except Exception as exc:  # driver errors differ; one line is what the user needs
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"storage {parsed.render_as_string(hide_password=True)}: cannot connect: {first}") from None
+        if parsed.password:
+            first = first.replace(parsed.password, "***")
+        raise UserError(f"storage {display_url(url)}: cannot connect: {first}") from None
     finally:
         if engine is not None:
             engine.dispose()
 
 
-def open_storage(url: str, attempts: int = 5) -> optuna.storages.BaseStorage:
+def check_existing_sqlite(url: str) -> None:
+    """For commands that only read a storage: the SQLite file must already hold an Optuna storage.
+
+    Opening a missing (or empty) file with Optuna would create it and its tables; only ``sweep run``
+    with a study file may do that. Server databases are left to :func:`check_reachable`.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return
+    path = Path(parsed.database or "")
+    hint = "`sweep run STUDY.yaml` creates one"
+    if not path.exists():
+        raise UserError(f"storage {display_url(url)!r}: no such SQLite file {path}; {hint}")
+    if path.stat().st_size == 0:
+        raise UserError(f"storage {display_url(url)!r}: {path} is empty, not an Optuna storage; {hint}")
+    import sqlite3
+
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.Error as exc:
+        raise UserError(f"storage {display_url(url)!r}: cannot read {path}: {exc}") from None
+    if "studies" not in tables:
+        raise UserError(f"storage {display_url(url)!r}: {path} is an SQLite database but not an Optuna storage")
+
+
+def open_storage(url: str, attempts: int = 5, create: bool = True) -> optuna.storages.BaseStorage:
     """Optuna RDB storage for ``url``; server databases get heartbeats so dead workers' trials are failed.
 
-    Workers started together on a fresh database race to create Optuna's tables (PostgreSQL then
-    reports a duplicate type or table to all but one): the losers wait a moment and open it again.
+    ``create=False`` (commands that only read or continue a study): a missing or empty SQLite file is a
+    :class:`UserError` instead of a new storage. Workers started together on a fresh database race to
+    create Optuna's tables (PostgreSQL then reports a duplicate type or table to all but one): the losers
+    wait a moment and open it again.
     """
     url = normalize_url(url)
+    if not create:
+        check_existing_sqlite(url)
     check_reachable(url)
     if make_url(url).get_backend_name() == "sqlite":
         options: dict = {"engine_kwargs": {"connect_args": {"timeout": 60}}}

@@ -17,10 +17,11 @@ from sweep.config import StudyConfig, parse_config
 from sweep.constraints import constraint_values, pretrain_metrics, pretrain_violations
 from sweep.data.prepared import PreparedData
 from sweep.errors import UserError
+from sweep.models import get_family
 from sweep.pipeline import run_design
 from sweep.samplers import make_sampler
 from sweep.space import SearchSpace
-from sweep.storage import open_storage
+from sweep.storage import display_url, open_storage, url_without_password
 from sweep.training import TrialFailed
 from sweep.versions import stack_versions
 
@@ -58,26 +59,34 @@ def open_study(cfg: StudyConfig, storage_url: str, study_name: str) -> tuple[opt
         wanted = [optuna.study.StudyDirection.MAXIMIZE if d == "maximize" else optuna.study.StudyDirection.MINIMIZE
                   for d in directions]
         if list(study.directions) != wanted:
-            raise UserError(f"study {study_name!r} already exists in {storage_url} with other objectives; "
+            raise UserError(f"study {study_name!r} already exists in {display_url(storage_url)} with other objectives; "
                             "use another --study-name")
         created = False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         study.set_metric_names([o.metric for o in cfg.objectives])
-    study.set_user_attr(CONFIG_ATTR, cfg.model_dump(mode="json"))
+    study.set_user_attr(CONFIG_ATTR, storable_config(cfg))
     if created:
         for params in cfg.enqueue:
             study.enqueue_trial(params, skip_if_exists=True)
     return study, created
 
 
+def storable_config(cfg: StudyConfig) -> dict[str, Any]:
+    """The config as stored in the study: its storage URL without a password (never stored; workers bring
+    their own through the URL, ``storage_password_env``, ``PGPASSWORD`` or ``~/.pgpass``)."""
+    data = cfg.model_dump(mode="json")
+    data["storage"] = url_without_password(data["storage"])
+    return data
+
+
 def stored_config(storage_url: str, study_name: str) -> StudyConfig:
     """The config a study was started with (so any machine can continue it from the storage alone)."""
-    storage = open_storage(storage_url)
+    storage = open_storage(storage_url, create=False)
     try:
         study = optuna.load_study(study_name=study_name, storage=storage)
     except KeyError:
-        raise UserError(f"no study {study_name!r} in {storage_url}") from None
+        raise UserError(f"no study {study_name!r} in {display_url(storage_url)}") from None
     data = study.user_attrs.get(CONFIG_ATTR)
     if data is None:
         raise UserError(f"study {study_name!r} was not made by hls-sweep (no stored config)")
@@ -137,8 +146,8 @@ class TrialRunner:
         """Prune (before any training) a design whose cheap estimate cannot meet the study's limits."""
         if not limits:
             return
-        values = pretrain_metrics(design, self.data.leading_constituents(design.architecture.get("n_constituents"))
-                                  .input_shape, self.data.n_outputs, self.cfg.hls4ml)
+        data = get_family(design.family).inputs(self.data, design.architecture)
+        values = pretrain_metrics(design, data.input_shape, data.n_outputs, data.task, self.cfg.hls4ml)
         trial.set_user_attr("pretrain_estimate", values)
         violations = pretrain_violations(values, limits, self.cfg.constraints.pretrain_margin)
         if violations:

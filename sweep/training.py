@@ -25,7 +25,6 @@ class TrialFailed(RuntimeError):
 class TrainingOutcome:
     model: Any
     epochs_run: int
-    best_val_loss: float
     seconds: float
 
 
@@ -126,8 +125,7 @@ def train(model: Any, data: PreparedData, design: Design, training: Any, seed: i
         model = tfmot.sparsity.keras.strip_pruning(model)
     if design.quantization == "qat":
         snap_to_quantizers(model)
-    val_losses = history.history.get("val_loss", [float("nan")])
-    return TrainingOutcome(model, len(losses), float(np.nanmin(val_losses)), time.perf_counter() - start)
+    return TrainingOutcome(model, len(losses), time.perf_counter() - start)
 
 
 def set_seed(seed: int) -> None:

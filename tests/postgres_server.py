@@ -49,10 +49,13 @@ def _as_server_user(args: list[str]) -> list[str]:
 
 
 @contextmanager
-def throwaway_postgres() -> Iterator[str]:
+def throwaway_postgres(password: str | None = None) -> Iterator[str]:
     """Yield a URL ``postgresql://sweep@127.0.0.1:<port>/sweeps`` of a fresh server; stop and delete it afterwards.
 
     The data folder is a new folder under the system temp dir (pytest's own are private to root).
+    Without ``password`` every connection is trusted. With it, role ``sweep`` has that password and TCP
+    connections must give it (``scram-sha-256``; only the server's own Unix socket stays trusted); the URL
+    yielded carries no password either way.
     """
     bin_dir = postgres_bin()
     if bin_dir is None:
@@ -64,14 +67,25 @@ def throwaway_postgres() -> Iterator[str]:
         shutil.chown(folder, "postgres")
         shutil.chown(data, "postgres")
     port = _free_port()
-    subprocess.run(_as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "sweep"]),
+    auth = ["-A", "trust"]
+    if password is not None:
+        pwfile = folder / "pwfile"
+        pwfile.write_text(password + "\n")
+        pwfile.chmod(0o600)
+        if os.geteuid() == 0:
+            shutil.chown(pwfile, "postgres")
+        auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
+    subprocess.run(_as_server_user([str(bin_dir / "initdb"), "-D", str(data), *auth, "-U", "sweep"]),
                    check=True, capture_output=True)
+    if password is not None:
+        pwfile.unlink()
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
     subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w",
                                     "-l", str(data / "server.log"), "start"]), check=True, capture_output=True)
     try:
+        env = {**os.environ, "PGPASSWORD": password} if password is not None else None
         subprocess.run(_as_server_user([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
-                                        "-U", "sweep", "sweeps"]), check=True, capture_output=True)
+                                        "-U", "sweep", "sweeps"]), check=True, capture_output=True, env=env)
         yield f"postgresql://sweep@127.0.0.1:{port}/sweeps"
     finally:
         subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),

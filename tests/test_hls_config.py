@@ -241,7 +241,7 @@ def models():
 
 
 def _job(design, **settings_and_job) -> HardwareJob:
-    job_keys = {"reuse_factor", "strategy", "n_constituents"}
+    job_keys = {"reuse_factor", "strategy", "float_precision"}
     job_kwargs = {k: v for k, v in settings_and_job.items() if k in job_keys}
     settings = HlsSettings(**{k: v for k, v in settings_and_job.items() if k not in job_keys})
     return HardwareJob("model.h5", "x.npy", "out", design.quantization, design.layer_quant, settings, **job_kwargs)
@@ -280,9 +280,14 @@ def test_build_hls_config_softmax_emulate_and_latency(models):
     assert all(config["LayerName"][n]["Strategy"] == "Latency" for n in design.layer_quant)
 
 
-def test_build_hls_config_pool_uses_job_constituents(models):
-    model, design = models["qat-mean"]
-    config = build_hls_config(model, _job(design, n_constituents=32))
+def test_build_hls_config_pool_counts_the_models_constituents():
+    """The pool's set size is read from the model it converts (32 here), not from anything passed beside it."""
+    from sweep.design import Design
+    from sweep.models import get_family
+
+    _, design = _deepsets("mean", "qat")
+    model = get_family("deepsets").build(design, (32, 3), 5, "classification")
+    config = build_hls_config(model, _job(design))
     accum, result = average_pool_types(activation_type(design.layer_quant["phi_1"]), 32)
     assert config["LayerName"]["pool"]["Precision"] == {**config["LayerName"]["pool"]["Precision"],
                                                         "accum": accum.hls(), "result": result.hls()}

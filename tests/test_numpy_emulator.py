@@ -129,7 +129,7 @@ def build_case(case: Case, tmp: Path, seed: int = 0) -> tuple[Any, Any, np.ndarr
                            pool_accum_precision=case.pool_accum_precision)
     job = HardwareJob(model_path="", x_path="", output_dir=str(tmp), quantization=case.quantization,
                       layer_quant=design.layer_quant, settings=settings, reuse_factor=case.reuse_factor,
-                      strategy=case.strategy, n_constituents=shape[0] if case.family == "deepsets" else None)
+                      strategy=case.strategy)
     config = build_hls_config(model, job)
     _apply_overrides(config, case)
     hls_model = hls4ml.converters.convert_from_keras_model(

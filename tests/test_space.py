@@ -243,7 +243,6 @@ def test_design_round_trip():
     study = _study(5)
     for _ in range(4):
         design = SearchSpace("deepsets", space, per_layer_bits=True).sample(study.ask())
-        design.extra["note"] = "x"
         data = design.to_dict()
         assert all(isinstance(v, dict) for v in data["layer_quant"].values())
         again = Design.from_dict(json.loads(json.dumps(data)))  # as stored in an Optuna user attribute
@@ -253,3 +252,17 @@ def test_design_round_trip():
     before = json.loads(json.dumps(data))
     Design.from_dict(data)
     assert data == before
+
+
+def test_design_summary_is_written_by_the_family():
+    from sweep.report import design_summary
+
+    q = {"weight_bits": 8, "weight_int_bits": 0, "act_bits": 8, "act_int_bits": 3}
+    deepsets = {"family": "deepsets", "layer_quant": {"phi_0": q}, "sparsity": 0.5, "reuse_factor": 2,
+                "quantization": "qat",
+                "architecture": {"n_constituents": 16, "phi": [32, 32], "rho": [16], "aggregation": "mean"}}
+    assert design_summary(deepsets) == "n16 phi32,32 rho16 mean | w8.0 a8.3 | sp0.5 rf2 qat"
+    mlp = {"family": "mlp", "architecture": {"hidden": [64, 32]}, "layer_quant": {"dense_0": q},
+           "sparsity": 0.0, "reuse_factor": 1, "quantization": "ptq"}
+    assert design_summary(mlp) == "hidden64,32 | w8.0 a8.3 | sp0 rf1 ptq"
+    assert design_summary({**mlp, "family": "gone"}).startswith("hidden=[64, 32] |")

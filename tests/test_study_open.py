@@ -48,5 +48,6 @@ def test_other_objectives_under_the_same_name_are_refused(tmp_path: Path) -> Non
 
 def test_missing_study_is_a_user_error(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
+    optuna.storages.RDBStorage(url)  # an existing storage without that study (a missing file is refused earlier)
     with pytest.raises(UserError, match="no study 'nope'"):
         stored_config(url, "nope")

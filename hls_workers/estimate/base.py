@@ -103,16 +103,16 @@ class Estimator(ABC):
     #: Registry name, also the ``source`` of what it measures (e.g. ``estimate:analytic``).
     name: str = ""
 
-    def available(self) -> tuple[bool, str]:
-        """``(True, "")`` when it can run here, else ``(False, reason)``."""
+    def available(self, settings: Any = None) -> tuple[bool, str]:
+        """``(True, "")`` when it can run here for ``settings`` (HlsSettings, dict or None), else ``(False, reason)``."""
         return True, ""
 
     @abstractmethod
     def estimate(self, hls_model_or_design: Any, settings: Any = None) -> ResourceEstimate:
         """Estimate the cost. ``settings`` is an :class:`~hls_workers.records.HlsSettings`, a dict or None."""
 
-    def require_available(self) -> None:
-        ok, reason = self.available()
+    def require_available(self, settings: Any = None) -> None:
+        ok, reason = self.available(settings)
         if not ok:
             raise EstimatorUnavailable(f"{self.name}: {reason}")
 

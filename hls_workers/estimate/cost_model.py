@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 
 from hls_workers.estimate.base import ResourceEstimate
+from hls_workers.widths import adder_bits, clog2
 
 #: hls4ml's default ClockUncertainty per backend (the HLS tool schedules against clock x (1 - uncertainty)).
 DEFAULT_UNCERTAINTY = {"vitis": 0.27, "vivado": 0.125}
@@ -95,10 +96,6 @@ class LayerCost:
                "ff": round(self.ff), "bram_18k": round(self.bram_18k), "cycles": self.cycles, "ii": self.ii}
         out.update(self.detail)
         return out
-
-
-def _clog2(n: float) -> int:
-    return int(math.ceil(math.log2(n))) if n > 1 else 0
 
 
 def csd_digits(values: np.ndarray) -> np.ndarray:
@@ -187,7 +184,7 @@ def _effective_clock(clock_ns: float, coeffs: dict) -> float:
 def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
     lut_c, lat = coeffs["lut"], coeffs["latency"]
     rf = max(1, spec.reuse_factor)
-    adder_width = min(spec.accum_bits or 64, spec.input_bits + spec.weight_bits + _clog2(spec.n_in))
+    adder_width = min(spec.accum_bits or 64, adder_bits(spec.input_bits, spec.weight_bits, spec.n_in))
     total = spec.n_in * spec.n_out
     cost = LayerCost(spec.name, spec.kind, ii=rf)
     if spec.strategy == "resource" and rf > 1:
@@ -209,7 +206,7 @@ def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
         adders = float(np.sum(np.maximum(prof.nonzero_per_output + (1 if spec.has_bias else 0) - 1, 0)))
         lut = (lut_c["per_shift_add_bit"] * prof.shift_add_bits + lut_c["per_adder_bit"] * adders * adder_width
                + lut_c["per_dsp"] * dsp + lut_c["per_product"] * prof.nonzero + mux_lut)
-        levels = _clog2(int(prof.nonzero_per_output.max(initial=0)) + (1 if spec.has_bias else 0))
+        levels = clog2(int(prof.nonzero_per_output.max(initial=0)) + (1 if spec.has_bias else 0))
         eff = _effective_clock(clock_ns, coeffs)
         if prof.dsp:
             cycles = lat["dsp_cycles"] + math.ceil(levels * lat["t_add_level_ns"] / eff)
@@ -233,7 +230,7 @@ def _resource_dense(spec: LayerSpec, coeffs: dict, clock_ns: float, adder_width:
     dsp = mults * _dsp_per_product(spec.input_bits, spec.weight_bits, coeffs) if wide else 0
     mult_lut = 0.0 if wide else lut_c["per_var_mult_bit2"] * mults * spec.input_bits * spec.weight_bits
     accum_lut = lut_c["per_adder_bit"] * mults * adder_width
-    mux_lut = lut_c["per_mux_bit"] * mults * spec.input_bits * _clog2(rf)
+    mux_lut = lut_c["per_mux_bit"] * mults * spec.input_bits * clog2(rf)
     bram = 0.0
     rom_bits = total * spec.weight_bits
     rom_lut = 0.0
@@ -241,7 +238,7 @@ def _resource_dense(spec: LayerSpec, coeffs: dict, clock_ns: float, adder_width:
         word = mults * spec.weight_bits
         bram = math.ceil(word / bram_c["max_width"]) * math.ceil(rf / bram_c["max_depth"])
     else:
-        rom_lut = lut_c["per_mux_bit"] * mults * spec.weight_bits * _clog2(rf)
+        rom_lut = lut_c["per_mux_bit"] * mults * spec.weight_bits * clog2(rf)
     cycles = rf + lat["resource_overhead_cycles"] + (lat["dsp_cycles"] if wide else 0)
     detail = {"multipliers": mults, "zeros_skipped": False}
     return LayerCost(spec.name, spec.kind, lut=mult_lut + accum_lut + mux_lut + rom_lut, dsp=dsp, bram_18k=bram,
@@ -289,8 +286,8 @@ def _elementwise_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCo
 def _pool_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
     lut_c, lat = coeffs["lut"], coeffs["latency"]
     items, features = max(1, spec.pool_items), spec.n_out
-    width = spec.accum_bits or (spec.input_bits + _clog2(items))
-    levels = _clog2(items)
+    width = spec.accum_bits or (spec.input_bits + clog2(items))
+    levels = clog2(items)
     eff = _effective_clock(clock_ns, coeffs)
     if spec.kind == "pool_max":
         lut = lut_c["per_compare_bit"] * (items - 1) * features * spec.input_bits

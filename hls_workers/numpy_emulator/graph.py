@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from hls_workers.fixed_point import FixedType, PrecisionError, parse_precision
+from hls_workers.fixed_point import FixedType, PrecisionError, from_hls, parse_precision
 from hls_workers.numpy_emulator import layers as L
 from hls_workers.numpy_emulator.fixed import from_float, to_float, unsupported_reason
 from hls_workers.numpy_emulator.softmax import SoftmaxConfig, softmax
@@ -56,22 +56,12 @@ class EmulationPlan:
 
 
 def fixed_type(precision: Any, what: str) -> FixedType:
-    """The :class:`FixedType` of an hls4ml precision object (fixed or integer), else UnsupportedGraph."""
-    from hls4ml.model import types as T
-
-    if isinstance(precision, (T.XnorPrecisionType, T.ExponentPrecisionType)) or not isinstance(
-            precision, (T.FixedPrecisionType, T.IntegerPrecisionType)):
-        raise UnsupportedGraph(f"{what}: precision {precision} ({type(precision).__name__})")
-    if isinstance(precision, T.FixedPrecisionType):
-        rounding = precision.rounding_mode.name if precision.rounding_mode is not None else "TRN"
-        saturation = precision.saturation_mode.name if precision.saturation_mode is not None else "WRAP"
-        bits = precision.saturation_bits or 0
-        t = FixedType(precision.width, precision.integer, bool(precision.signed), rounding, saturation)
-    else:
-        bits = 0
-        t = FixedType(precision.width, precision.width, bool(precision.signed))
-    if bits:
-        raise UnsupportedGraph(f"{what}: {precision} has {bits} saturation bits")
+    """The :class:`FixedType` of an hls4ml precision (:func:`~hls_workers.fixed_point.from_hls`) that this
+    emulator can hold exactly, else :class:`UnsupportedGraph`."""
+    try:
+        t = from_hls(precision)
+    except PrecisionError as exc:
+        raise UnsupportedGraph(f"{what}: {exc}") from None
     problem = unsupported_reason(t)
     if problem:
         raise UnsupportedGraph(f"{what}: {problem}")

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sweep.data.schema import CLASS_NAMES
-from sweep.errors import UserError
+from sweep.errors import UserError, check_can_write
 
 data_app = typer.Typer(help="Jet data: generate offline Pythia jets, inspect jet files.",
                        no_args_is_help=True, add_completion=False)
@@ -72,6 +72,8 @@ def info(
     from sweep.data.builtin import resolve_source
     from sweep.data.info import collect_info, info_table, write_plot
 
+    if plot is not None:
+        check_can_write(plot)  # before reading the jets
     details = collect_info(resolve_source(path, progress=not as_json))
     summary = details.summary()
     if plot is not None:

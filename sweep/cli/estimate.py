@@ -14,15 +14,12 @@ import typer
 
 from sweep.errors import UserError
 
-STRATEGIES = ("latency", "resource", "distributed_arithmetic")
-#: ``--strategy distributed_arithmetic`` is costed by da4ml (exact LUTs, no DSP).
-DA_STRATEGY = "distributed_arithmetic"
-#: JSON/table keys, in order, and the ResourceEstimate metric behind each.
-OUTPUT_KEYS = {"lut": "lut", "dsp": "dsp", "ff": "ff", "bram": "bram_18k", "latency_cycles": "latency_cycles",
-               "latency_ns": "latency_ns", "ii": "ii"}
+from hls_workers.cost_metrics import COST_METRICS  # the JSON/table keys, in order
+from hls_workers.strategy import STRATEGIES, cost_estimator
 
 
-def _check_inputs(model: Path, part: str, precision: str, reuse: int, strategy: str, estimator: str):
+def _check_inputs(model: Path, part: str, precision: str, reuse: int, strategy: str, estimator: str,
+                  backend: str = "Vitis"):
     """Validate everything cheap before TensorFlow is imported; returns (part, precision, estimator)."""
     from hls_workers.estimate import get_estimator
     from hls_workers.fixed_point import PrecisionError, parse_precision
@@ -46,7 +43,7 @@ def _check_inputs(model: Path, part: str, precision: str, reuse: int, strategy: 
         chosen = get_estimator(estimator)
     except KeyError as exc:
         raise UserError(str(exc.args[0])) from None
-    ok, reason = chosen.available()
+    ok, reason = chosen.available({"backend": backend})
     if not ok:
         raise UserError(f"estimator {chosen.name} is unavailable here: {reason}")
     return device, fixed, chosen
@@ -62,41 +59,12 @@ def _load(model: Path):
         raise UserError(f"{model} is not a Keras/QKeras model: {reason}") from None
 
 
-def _hls_config(keras_model: Any, precision: str, reuse: int, strategy: str, backend: str = "Vitis") -> dict:
-    """hls4ml config: QKeras quantizers keep their own types; float layers get ``precision`` everywhere."""
-    import hls4ml
-
-    config = hls4ml.utils.config_from_keras_model(keras_model, granularity="name", backend=backend,
-                                                  default_precision=precision)
-    name = "Resource" if strategy == "resource" else "Latency"
-    config["Model"].update(ReuseFactor=reuse, Strategy=name)
-    for layer in keras_model.layers:
-        entry = config["LayerName"].setdefault(layer.name, {})
-        cls = type(layer).__name__
-        quantized = cls.startswith("Q") or getattr(layer, "kernel_quantizer", None) is not None
-        entry["ReuseFactor"] = reuse
-        entry["Strategy"] = name
-        if quantized:
-            continue
-        current = entry.get("Precision")
-        precision_entry = current if isinstance(current, dict) else {}
-        if cls in ("Dense", "Conv1D"):
-            precision_entry.update(weight=precision, bias=precision, accum=precision, result=precision)
-        elif cls in ("InputLayer", "Activation", "ReLU"):
-            precision_entry["result"] = precision
-        if precision_entry:
-            entry["Precision"] = precision_entry
-    return config
-
-
-def _convert(keras_model: Any, config: dict, part: str, clock: float, output_dir: str, backend: str = "Vitis"):
-    import hls4ml
+def _convert(keras_model: Any, job: Any):
+    """The trial's converter (:func:`hls_workers.emulate.convert`); a model hls4ml refuses is a user error."""
+    from hls_workers.emulate import convert
 
     try:
-        return hls4ml.converters.convert_from_keras_model(
-            keras_model, hls_config=config, output_dir=output_dir, backend=backend, part=part,
-            clock_period=clock, io_type="io_parallel",
-        )
+        return convert(keras_model, job)[0]
     except Exception as exc:
         raise UserError(f"hls4ml cannot convert this model: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
 
@@ -106,7 +74,7 @@ def estimate_payload(estimate: Any, part: Any, estimator: str) -> dict:
     from hls_workers.parts import percent_of_device
 
     out: dict[str, Any] = {}
-    for key, metric_name in OUTPUT_KEYS.items():
+    for key, metric_name in COST_METRICS.items():
         metric = estimate.metric(metric_name)
         out[key] = metric.value
         out[f"{key}_source"] = metric.source
@@ -123,7 +91,7 @@ def _print_table(payload: dict) -> None:
     table = Table(title=f"{payload['estimator']} on {payload['part']}")
     for column in ("metric", "value", "% of device", "source"):
         table.add_column(column)
-    for key in OUTPUT_KEYS:
+    for key in COST_METRICS:
         value = payload[key]
         pct = payload.get(f"{key}_pct")
         table.add_row(key, "n/a" if value is None else f"{value:,.0f}" if key != "latency_ns" else f"{value:.1f}",
@@ -146,9 +114,9 @@ def estimate(
     backend: Annotated[str, typer.Option("--backend", help="hls4ml backend: Vitis (Vitis HLS) or Vivado (Vivado HLS)")] = "Vitis",
 ) -> None:
     """Estimate LUT, DSP, FF, BRAM, latency and II of a saved model converted with hls4ml (io_parallel)."""
-    if strategy.lower() == DA_STRATEGY and estimator == "analytic":
-        estimator = "da4ml"
-    device, fixed, chosen = _check_inputs(model, part, precision, reuse, strategy, estimator)
+    if estimator == "analytic" and strategy.lower() in STRATEGIES:
+        estimator = cost_estimator(strategy)  # distributed_arithmetic is costed by da4ml, as in a trial
+    device, fixed, chosen = _check_inputs(model, part, precision, reuse, strategy, estimator, backend)
     if clock <= 0:
         raise UserError(f"--clock must be positive, not {clock}")
     backends = {"vitis": "Vitis", "vivado": "Vivado"}
@@ -156,14 +124,19 @@ def estimate(
         raise UserError(f"--backend: {backend!r} is not one of Vitis, Vivado")
     backend = backends[backend.lower()]
     keras_model = _load(model)
-    hls_strategy = "latency" if strategy.lower() == DA_STRATEGY else strategy.lower()
-    config = _hls_config(keras_model, fixed.hls(), reuse, hls_strategy, backend)
-    with tempfile.TemporaryDirectory(prefix="sweep_estimate_") as tmp:
-        hls_model = _convert(keras_model, config, device.name, clock, str(Path(tmp) / "hls4ml_prj"), backend)
-        from hls_workers.estimate import EstimatorUnavailable
+    from hls_workers.estimate import EstimatorUnavailable
+    from hls_workers.records import HardwareJob, HlsSettings
 
+    settings = HlsSettings(backend=backend, part=device.name, clock_period_ns=clock, io_type="io_parallel",
+                           input_precision=fixed.hls(), softmax="emulate")
+    with tempfile.TemporaryDirectory(prefix="sweep_estimate_") as tmp:
+        # No design: QKeras layers keep their quantizers, float layers get --precision (the trial's builder).
+        job = HardwareJob(model_path=str(model), x_path="", output_dir=tmp, quantization="ptq", layer_quant={},
+                          settings=settings, reuse_factor=reuse, strategy=strategy.lower(),
+                          float_precision=fixed.hls())
+        hls_model = _convert(keras_model, job)
         try:
-            result = chosen.estimate(hls_model, {"part": device.name, "clock_period_ns": clock, "backend": backend})
+            result = chosen.estimate(hls_model, settings)
         except EstimatorUnavailable as exc:
             raise UserError(str(exc)) from None
     payload = estimate_payload(result, device, chosen.name)

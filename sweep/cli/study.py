@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
+from rich import box
+from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sweep.errors import UserError
+from sweep.errors import UserError, check_can_write
 
 console = Console(stderr=True)
 out = Console()
@@ -28,22 +29,89 @@ class ParetoFormat(str, Enum):
 #: Columns left out of terminal tables (they are in --format json/csv).
 _WIDE_COLUMNS = {"hls4ml_project", "seed", "objectives", "emulated_auc", "n_params", "sparsity"}
 
+#: Short terminal-table headers (a legend under the table names them in full; json/csv keep the full
+#: names): an 80-column terminal must not break a header in the middle of a word.
+SHORT_HEADERS = {
+    "emulated_accuracy": "acc",
+    "keras_accuracy": "keras",
+    "accuracy_gap": "gap",
+    "agreement": "agree",
+    "disagreement": "disagree",
+    "emulated_auc": "auc",
+    "emulated_mse": "mse",
+    "keras_mse": "keras mse",
+    "output_gap": "out gap",
+    "latency_ns": "lat ns",
+    "latency_cycles": "cycles",
+    "lut_pct": "lut %",
+    "dsp_pct": "dsp %",
+    "ff_pct": "ff %",
+    "bram_pct": "bram %",
+    "n_params": "params",
+    "cross_check": "xcheck",
+    "synthesis": "synth",
+}
 
-def _rows_table(title: str, rows: list[dict]) -> Table:
-    table = Table(title=title, show_lines=False)
+#: Long text columns, placed last and wrapped between words.
+_LAST_COLUMNS = ("design", "reason")
+
+#: What a record-valued cell (``cross_check``, ``synthesis``) shows: its first present key.
+_RECORD_CELLS = {"cross_check": ("bit_exact_fraction", "status"), "synthesis": ("status",)}
+
+
+#: Width a long text column needs at least to stay beside the numbers (else it gets its own table).
+_TEXT_MIN_WIDTH = 24
+
+
+def _rows_table(title: str, rows: list[dict], width: int = 80) -> RenderableType:
+    """Rows as a table that fits ``width`` columns: short headers (a legend under the table spells them
+    out), numbers never wrapped, long text (design, reason) last and wrapped between words — or, when the
+    numbers leave it too little room, in a second table keyed by trial."""
+    table = _plain_table(title)
     if not rows:
         return table
     keys = [k for k in dict.fromkeys(k for row in rows for k in row) if k not in _WIDE_COLUMNS]
-    for key in keys:
-        table.add_column(key.replace("_", " "), overflow="fold", no_wrap=key == "trial")
-    for row in rows:
-        table.add_row(*[_cell(row.get(k)) for k in keys])
-    return table
+    keys.sort(key=lambda k: k in _LAST_COLUMNS)  # long text last: it takes the width the numbers leave
+    cells = {k: [_cell(row.get(k), k) for row in rows] for k in keys}
+    headers = {k: SHORT_HEADERS.get(k, k.replace("_", " ")) for k in keys}
+    short = [k for k in keys if k not in _LAST_COLUMNS]
+    used = sum(max(len(headers[k]), *map(len, cells[k])) + 2 for k in short)
+    inline = used + _TEXT_MIN_WIDTH <= width or not short or short == keys
+    for key in keys if inline else short:
+        numeric = all(v is None or isinstance(v, (int, float, dict)) for v in (row.get(key) for row in rows))
+        table.add_column(headers[key], no_wrap=numeric, overflow="fold", justify="right" if numeric else "left")
+    for index in range(len(rows)):
+        table.add_row(*[cells[k][index] for k in (keys if inline else short)])
+    legend = [f"{headers[k]} = {k}" for k in keys if headers[k] != k.replace("_", " ")]
+    if legend:
+        table.caption = "; ".join(legend)
+    if inline:
+        return table
+    text = _plain_table(None)
+    key_column = [k for k in short if k == "trial"] or short[:1]
+    for key in key_column + [k for k in keys if k in _LAST_COLUMNS]:
+        text.add_column(headers[key], no_wrap=key in key_column, overflow="fold",
+                        justify="right" if key in key_column else "left")
+    for index in range(len(rows)):
+        text.add_row(*[cells[k][index] for k in key_column + [k for k in keys if k in _LAST_COLUMNS]])
+    return Group(table, text)
 
 
-def _cell(value: object) -> str:
+def _plain_table(title: str | None) -> Table:
+    return Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1), collapse_padding=True,
+                 pad_edge=False, caption_justify="left")
+
+
+def _cell(value: object, key: str = "") -> str:
+    if isinstance(value, dict):  # a promotion record: its headline value
+        first = next((value[k] for k in _RECORD_CELLS.get(key, ("status",)) if value.get(k) is not None), "")
+        return _cell(first)
     if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+        if abs(value) >= 1e6:
+            return f"{value / 1e6:.3g}M"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.0e}" if 0 < abs(value) < 1e-3 else f"{value:.4g}"
     if isinstance(value, list):
         return ",".join(map(str, value))
     return "" if value is None else str(value)
@@ -76,16 +144,21 @@ def run(
     storage_url = storage or cfg.storage
     name = study_name or cfg.name
     _check_synth_estimator(synth_estimator)
-    from sweep.storage import check_reachable, normalize_url
+    from sweep.storage import (check_reachable, display_url, normalize_url, url_without_password,
+                               with_password_from_env)
 
+    if study_file is not None:  # the file may name storage_password_env; a stored study: the URL as given
+        storage_url = with_password_from_env(storage_url, cfg.storage_password_env)
     check_reachable(normalize_url(storage_url))  # before any heavy import or data preparation
     try:
         _run(cfg, storage_url, name, n_trials or cfg.n_trials)
         if synth_top:
             _promote(storage_url, name, synth_top, synth_estimator, SYNTH_TIMEOUT_S)
     except KeyboardInterrupt:
-        console.print(f"interrupted: finished trials are kept in {storage_url}; "
-                      f"`sweep run --storage {storage_url} --study-name {name}` continues the study")
+        console.print(f"interrupted: finished trials are kept in {display_url(storage_url)}; "
+                      f"`sweep run --storage {url_without_password(storage_url)} --study-name {name}` continues the study"
+                      + (" (password from PGPASSWORD or ~/.pgpass)" if url_without_password(storage_url) != storage_url
+                         else ""))
         raise typer.Exit(130) from None
 
 
@@ -100,11 +173,12 @@ def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
     console.log(f"data: {len(data.x_train)} train / {len(data.x_val)} val / {len(data.x_test)} test, "
                 f"input {data.input_shape}, classes {', '.join(data.target_names)}")
 
+    from sweep.storage import display_url
     from sweep.study import TrialRunner, open_study, run_study
 
     study, created = open_study(cfg, storage_url, name)
     done_before = len(study.trials)
-    console.log(f"study {name!r} {'created' if created else 'continued'} in {storage_url} "
+    console.log(f"study {name!r} {'created' if created else 'continued'} in {display_url(storage_url)} "
                 f"({done_before} trials so far); running {n_trials} more")
     artifacts_root = Path(cfg.artifacts_dir) / name
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -130,7 +204,8 @@ def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
     console.log(f"{n_trials} trials in {time.perf_counter() - start:.0f} s")
     from sweep.report import pareto_rows
 
-    out.print(_rows_table(f"Pareto front of {name!r} ({len(study.trials)} trials)", pareto_rows(study)))
+    out.print(_rows_table(f"Pareto front of {name!r} ({len(study.trials)} trials)", pareto_rows(study),
+                          width=out.width))
     if study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
         from sweep.plots import write_pareto_html
 
@@ -142,6 +217,7 @@ def validate(study_file: Path = typer.Argument(..., help="study YAML")) -> None:
     """Check a study file without running anything."""
     from sweep.config import load_config
     from sweep.space import complete_space
+    from sweep.storage import display_url
 
     cfg = load_config(study_file)
     table = Table(title=f"{study_file}: valid study {cfg.name!r}")
@@ -150,21 +226,23 @@ def validate(study_file: Path = typer.Argument(..., help="study YAML")) -> None:
     for key, spec in complete_space(cfg.model.family, cfg.space).items():
         table.add_row(key, spec.model_dump_json(exclude_defaults=True))
     out.print(table)
+    password = f" (password from ${cfg.storage_password_env})" if cfg.storage_password_env else ""
     out.print(f"objectives: {', '.join(f'{o.metric} ({o.resolved_direction})' for o in cfg.objectives)}; "
-              f"sampler {cfg.sampler.name} (seed {cfg.sampler.seed}); {cfg.n_trials} trials; storage {cfg.storage}")
+              f"sampler {cfg.sampler.name} (seed {cfg.sampler.seed}); {cfg.n_trials} trials; "
+              f"storage {display_url(cfg.storage)}{password}")
 
 
 def status(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"),
            as_json: bool = typer.Option(False, "--json", help="machine-readable output")) -> None:
     """Studies in a storage: trials by state and Pareto size."""
     from sweep.report import study_status
-    from sweep.storage import open_storage
+    from sweep.storage import display_url, open_storage
 
-    rows = study_status(open_storage(storage))
+    rows = study_status(open_storage(storage, create=False))
     if as_json:
         out.print_json(json.dumps(rows))
         return
-    out.print(_rows_table(f"studies in {storage}", rows))
+    out.print(_rows_table(f"studies in {display_url(storage)}", rows, width=out.width))
 
 
 def pareto(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"),
@@ -174,19 +252,20 @@ def pareto(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"
     import optuna
 
     from sweep.report import pareto_rows, rows_as_csv, rows_as_json
-    from sweep.storage import open_storage
+    from sweep.storage import display_url, open_storage
 
     try:
-        study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
+        study = optuna.load_study(study_name=study_name, storage=open_storage(storage, create=False))
     except KeyError:
-        raise UserError(f"no study {study_name!r} in {storage}") from None
+        raise UserError(f"no study {study_name!r} in {display_url(storage)}") from None
     rows = pareto_rows(study)
     if fmt == ParetoFormat.json:
         print(rows_as_json(rows))
     elif fmt == ParetoFormat.csv:
         print(rows_as_csv(rows), end="")
     else:
-        out.print(_rows_table(f"Pareto front of {study_name!r} ({len(study.trials)} trials)", rows))
+        out.print(_rows_table(f"Pareto front of {study_name!r} ({len(study.trials)} trials)", rows,
+                              width=out.width))
 
 
 def plot(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"),
@@ -196,16 +275,20 @@ def plot(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"),
     import optuna
 
     from sweep.plots import write_pareto_html
-    from sweep.storage import open_storage
+    from sweep.storage import display_url, open_storage
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise UserError(f"{output}: the plot is written as HTML; give a .html file")
+    check_can_write(output)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
-        study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
+        study = optuna.load_study(study_name=study_name, storage=open_storage(storage, create=False))
     except KeyError:
-        raise UserError(f"no study {study_name!r} in {storage}") from None
-    out.print(f"wrote {write_pareto_html(study, output)}")
+        raise UserError(f"no study {study_name!r} in {display_url(storage)}") from None
+    try:
+        out.print(f"wrote {write_pareto_html(study, output)}")
+    except OSError as exc:
+        raise UserError(f"{output}: cannot write the plot ({exc.strerror or exc})") from None
 
 
 def synth(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"),
@@ -236,7 +319,7 @@ def _promote(storage: str, study_name: str, top: int, estimator: str, timeout_s:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     from sweep.storage import open_storage
 
-    study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
+    study = optuna.load_study(study_name=study_name, storage=open_storage(storage, create=False))
     rows = []
     for trial in promoted_trials(study, top):
         console.log(f"trial {trial.number}: cross-check numpy vs compiled hls4ml …")
@@ -247,7 +330,7 @@ def _promote(storage: str, study_name: str, top: int, estimator: str, timeout_s:
                      "status": record["status"],
                      **{k: record.get(k) for k in ("lut", "dsp", "ff", "latency_cycles") if k in record},
                      "reason": record.get("reason", "")})
-    out.print(_rows_table(f"{estimator} of the promoted trials of {study_name!r}", rows))
+    out.print(_rows_table(f"{estimator} of the promoted trials of {study_name!r}", rows, width=out.width))
 
 
 def register_study_commands(app: typer.Typer) -> None:

@@ -51,6 +51,13 @@ class DataConfig(BaseModel):
     max_jets: int | None = Field(None, gt=0)
     seed: int = 0
 
+    @property
+    def task(self) -> str:
+        """What a model trained on this data does: ``classification`` (every format read here — 150p,
+        HLF, the generator's files — labels each jet with one class). Known without loading the data, so
+        a study file is checked against it (objectives, constraints) before anything runs."""
+        return "classification"
+
     @field_validator("classes")
     @classmethod
     def _known_classes(cls, value: list[str]) -> list[str]:

@@ -100,10 +100,13 @@ def write_plot(info: DatasetInfo, out: Path) -> Path:
             fig.add_trace(go.Histogram(x=v, name=c, legendgroup=c, showlegend=col == 1, opacity=0.6,
                                        marker_color=_COLORS.get(c)), row=1, col=col)
     fig.update_layout(barmode="overlay", title=str(info.path), width=420 * len(panels), height=420)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".html":
-        fig.write_html(out)  # self-contained: viewable offline
-        return out
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".html":
+            fig.write_html(out)  # self-contained: viewable offline
+            return out
+    except OSError as exc:
+        raise UserError(f"{out}: cannot write the plot ({exc.strerror or exc})") from None
     try:
         fig.write_image(out)
     except Exception as exc:  # kaleido needs a Chrome binary; anything else is also a one-line error

@@ -135,7 +135,7 @@ def prepare_data(cfg: DataConfig, cache_dir: Path | None = None, progress: bool 
                        "mask_padding": norm.mask_padding},
         "seconds": round(time.perf_counter() - t0, 3),
     }
-    prepared = PreparedData(**arrays, task="classification", target_names=data.class_names,
+    prepared = PreparedData(**arrays, task=cfg.task, target_names=data.class_names,
                             feature_names=tuple(names), normalizer=norm, cache_key=key,
                             source=cfg.source, meta=meta)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, Callable, ClassVar
 
-from hls_workers.records import LayerQuant
+from hls_workers.records import DenseRecord, LayerQuant, NetworkRecord, PoolRecord
 from sweep.design import Design
 from sweep.params import ParamDef, ParamSpec, suggest
 
@@ -38,6 +38,8 @@ class ModelFamily(ABC):
     params: ClassVar[tuple[ParamDef, ...]]
     #: Whether the network aggregates over a set (then da4ml, which costs Dense chains, cannot cost it).
     pools: ClassVar[bool] = False
+    #: Name of the Keras input layer.
+    input_name: ClassVar[str] = "inputs"
 
     @abstractmethod
     def sample_architecture(self, sample: Callable[[str, str], Any]) -> dict[str, Any]:
@@ -47,13 +49,39 @@ class ModelFamily(ABC):
     def dense_layers(self, architecture: dict[str, Any]) -> list[tuple[str, int, bool]]:
         """``(name, units, per_constituent)`` of every Dense layer, input to output (last = output layer)."""
 
-    def first_after_pool(self, architecture: dict[str, Any]) -> str | None:
-        """Name of the Dense layer that reads the pooled (aggregated) tensor, if the family pools."""
-        return None
-
     @abstractmethod
+    def network(self, architecture: dict[str, Any], layer_quant: dict[str, LayerQuant],
+                input_shape: tuple[int, ...], n_outputs: int, task: str) -> NetworkRecord:
+        """The network as a per-layer record: what is built, converted and costed."""
+
+    def describe(self, architecture: dict[str, Any]) -> str:
+        """A short text of an architecture for tables, e.g. ``phi32,32 rho16 mean``."""
+        parts = []
+        for key, value in architecture.items():
+            if isinstance(value, list):
+                parts.append(f"{key}" + ",".join(map(str, value)))
+            elif value is not None:
+                parts.append(str(value))
+        return " ".join(parts)
+
+    def inputs(self, data: Any, architecture: dict[str, Any]) -> Any:
+        """The prepared data this architecture reads (e.g. its leading constituents); all of it by default."""
+        return data
+
     def build(self, design: Design, input_shape: tuple[int, ...], n_outputs: int, task: str) -> Any:
-        """The Keras model (QKeras layers for QAT, float layers for PTQ)."""
+        """The Keras model of :meth:`network` (QKeras layers for QAT, float layers for PTQ)."""
+        import tensorflow as tf
+        from tensorflow.keras import layers
+
+        record = self.network(design.architecture, design.layer_quant, input_shape, n_outputs, task)
+        inputs = layers.Input(shape=input_shape, name=self.input_name)
+        x = inputs
+        for layer in record.layers:
+            if isinstance(layer, PoolRecord):
+                x = pool_layer(x, layer)
+            else:
+                x = dense_block(x, layer.name, layer.n_out, layer.quant, design.quantization == "qat", layer.relu)
+        return tf.keras.Model(inputs, output_head(x, n_outputs, task), name=self.name)
 
     def sample(self, trial: Any, specs: dict[str, ParamSpec]) -> dict[str, Any]:
         """Architecture of one trial; parameters named ``<param>_<i>`` are sampled per layer."""
@@ -87,6 +115,32 @@ def dense_block(x: Any, name: str, units: int, quant: LayerQuant, qat: bool, rel
     if relu:
         x = layers.Activation("relu", name=f"{name}_act")(x)
     return x
+
+
+def pool_layer(x: Any, pool: PoolRecord) -> Any:
+    """The Keras global pooling of a :class:`PoolRecord` (hls4ml converts both kinds)."""
+    from tensorflow.keras import layers
+
+    if pool.op == "max":
+        return layers.GlobalMaxPooling1D(name=pool.name)(x)
+    if pool.op == "mean":
+        return layers.GlobalAveragePooling1D(name=pool.name)(x)
+    raise ValueError(f"unknown aggregation {pool.op!r}")
+
+
+def dense_chain(names_units: list[tuple[str, int]], layer_quant: dict[str, LayerQuant], n_in: int,
+                repeats: int = 1) -> list[DenseRecord]:
+    """Dense records of consecutive ReLU layers ``(name, units)`` starting from ``n_in`` inputs."""
+    records = []
+    for name, units in names_units:
+        records.append(DenseRecord(name, n_in, units, layer_quant[name], relu=True, repeats=repeats))
+        n_in = units
+    return records
+
+
+def output_layer(layer_quant: dict[str, LayerQuant], n_in: int, n_outputs: int) -> DenseRecord:
+    """The linear output Dense layer (``output``), softmax or not."""
+    return DenseRecord("output", n_in, n_outputs, layer_quant["output"], relu=False)
 
 
 def output_head(x: Any, n_outputs: int, task: str) -> Any:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sweep.design import Design
-from sweep.models.base import ModelFamily, dense_block, output_head, register_family
+from hls_workers.records import LayerQuant, NetworkRecord, PoolRecord
+from sweep.models.base import ModelFamily, dense_chain, output_layer, register_family
 from sweep.params import ParamDef
 
 AGGREGATIONS = ("mean", "max")
@@ -19,6 +19,7 @@ class DeepSets(ModelFamily):
     name = "deepsets"
     representation = "constituents"
     pools = True
+    input_name = "constituents"
     params = (
         ParamDef("n_constituents", "int", None, minimum=1,
                  help="leading constituents fed to the network (default: all of data.n_constituents)"),
@@ -45,29 +46,22 @@ class DeepSets(ModelFamily):
         rho = [(f"rho_{i}", w, False) for i, w in enumerate(architecture["rho"])]
         return [*phi, *rho, ("output", 0, False)]
 
-    def first_after_pool(self, architecture: dict[str, Any]) -> str | None:
-        return "rho_0" if architecture["rho"] else "output"
+    def describe(self, architecture: dict[str, Any]) -> str:
+        rest = {k: v for k, v in architecture.items() if k != "n_constituents"}
+        count = architecture.get("n_constituents")
+        return (f"n{count} " if count else "") + super().describe(rest)
 
-    def build(self, design: Design, input_shape: tuple[int, ...], n_outputs: int, task: str) -> Any:
-        import tensorflow as tf
-        from tensorflow.keras import layers
+    def inputs(self, data: Any, architecture: dict[str, Any]) -> Any:
+        return data.leading_constituents(architecture.get("n_constituents"))
 
-        qat = design.quantization == "qat"
-        inputs = layers.Input(shape=input_shape, name="constituents")
-        x = inputs
-        for name, units, _ in self.dense_layers(design.architecture)[:-1]:
-            if name == "rho_0":
-                x = _pool(x, design.architecture["aggregation"])
-            x = dense_block(x, name, units, design.layer_quant[name], qat, relu=True)
-        if not design.architecture["rho"]:
-            x = _pool(x, design.architecture["aggregation"])
-        x = dense_block(x, "output", n_outputs, design.layer_quant["output"], qat, relu=False)
-        return tf.keras.Model(inputs, output_head(x, n_outputs, task), name="deepsets")
-
-
-def _pool(x: Any, aggregation: str) -> Any:
-    from tensorflow.keras import layers
-
-    if aggregation == "max":
-        return layers.GlobalMaxPooling1D(name="pool")(x)
-    return layers.GlobalAveragePooling1D(name="pool")(x)
+    def network(self, architecture: dict[str, Any], layer_quant: dict[str, LayerQuant],
+                input_shape: tuple[int, ...], n_outputs: int, task: str) -> NetworkRecord:
+        items, features = int(input_shape[0]), int(input_shape[-1])
+        phi = dense_chain([(f"phi_{i}", w) for i, w in enumerate(architecture["phi"])], layer_quant, features,
+                          repeats=items)
+        pooled = phi[-1].n_out if phi else features
+        pool = PoolRecord("pool", architecture["aggregation"], items, pooled)
+        rho = dense_chain([(f"rho_{i}", w) for i, w in enumerate(architecture["rho"])], layer_quant, pooled)
+        last = rho[-1].n_out if rho else pooled
+        layers = (*phi, pool, *rho, output_layer(layer_quant, last, n_outputs))
+        return NetworkRecord(layers, softmax=task == "classification")

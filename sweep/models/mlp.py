@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sweep.design import Design
-from sweep.models.base import ModelFamily, dense_block, output_head, register_family
+from hls_workers.records import LayerQuant, NetworkRecord
+from sweep.models.base import ModelFamily, dense_chain, output_layer, register_family
 from sweep.params import ParamDef
 
 
@@ -13,6 +13,7 @@ from sweep.params import ParamDef
 class MLP(ModelFamily):
     name = "mlp"
     representation = "hlf"
+    input_name = "features"
     params = (
         ParamDef("n_layers", "int", 3, minimum=1, help="number of hidden layers"),
         ParamDef("width", "int", 32, minimum=1, help="width of each hidden layer (sampled per layer)"),
@@ -26,14 +27,10 @@ class MLP(ModelFamily):
         hidden = [(f"dense_{i}", w, False) for i, w in enumerate(architecture["hidden"])]
         return [*hidden, ("output", 0, False)]
 
-    def build(self, design: Design, input_shape: tuple[int, ...], n_outputs: int, task: str) -> Any:
-        import tensorflow as tf
-        from tensorflow.keras import layers
-
-        qat = design.quantization == "qat"
-        inputs = layers.Input(shape=input_shape, name="features")
-        x = inputs
-        for name, units, _ in self.dense_layers(design.architecture)[:-1]:
-            x = dense_block(x, name, units, design.layer_quant[name], qat, relu=True)
-        x = dense_block(x, "output", n_outputs, design.layer_quant["output"], qat, relu=False)
-        return tf.keras.Model(inputs, output_head(x, n_outputs, task), name="mlp")
+    def network(self, architecture: dict[str, Any], layer_quant: dict[str, LayerQuant],
+                input_shape: tuple[int, ...], n_outputs: int, task: str) -> NetworkRecord:
+        hidden = dense_chain([(f"dense_{i}", w) for i, w in enumerate(architecture["hidden"])], layer_quant,
+                             int(input_shape[-1]))
+        last = hidden[-1].n_out if hidden else int(input_shape[-1])
+        return NetworkRecord((*hidden, output_layer(layer_quant, last, n_outputs)),
+                             softmax=task == "classification")

@@ -16,7 +16,7 @@ from sweep.data.generator.substructure import (
 )
 from sweep.data.generator.writer import chunk_is_complete, read_manifest, write_manifest
 from sweep.data.schema import CLASS_NAMES, JET_FEATURES, LABEL_COLUMNS
-from sweep.errors import UserError
+from sweep.errors import UserError, check_can_write
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -124,9 +124,13 @@ def generate_dataset(out_dir: Path, jets_per_class: int, seed: int, workers: int
         raise UserError(f"{out_dir}: holds jets generated with other arguments {previous.get('args')}; "
                         "use another folder or delete it")
     tasks = plan_chunks(jets_per_class, chunk_size, classes, seed, mpi)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # under a file, /proc, no permission: nothing was created
+        raise UserError(f"{out_dir}: cannot create the folder ({exc.strerror or exc})") from None
     todo = [t for t in tasks if not chunk_is_complete(out_dir / t.filename, t.n_jets)]
     if todo:
+        check_can_write(out_dir, folder=True)  # a complete data set may sit in a read-only folder
         write_manifest(out_dir, _manifest(args, tasks, complete=False))
         for var in _THREAD_VARS:
             os.environ.setdefault(var, "1")
