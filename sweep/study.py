@@ -150,10 +150,20 @@ class TrialRunner:
         values = pretrain_metrics(design, data.input_shape, data.n_outputs, data.task, self.cfg.hls4ml)
         trial.set_user_attr("pretrain_estimate", values)
         violations = pretrain_violations(values, limits, self.cfg.constraints.pretrain_margin)
+        if violations and is_enqueued(trial):  # asked for by name (a published reference): train it anyway
+            trial.set_user_attr("pretrain_note", "enqueued design trained although its pre-training estimate is "
+                                "over the constraints: " + "; ".join(violations))
+            return
         if violations:
             reason = "pre-training estimate over the constraints: " + "; ".join(violations)
             trial.set_user_attr("prune_reason", reason)
             raise optuna.TrialPruned(reason)
+
+
+def is_enqueued(trial: optuna.Trial) -> bool:
+    """Whether the trial runs a design from the study's ``enqueue`` list (Optuna's fixed parameters)."""
+    system_attrs = trial.storage.get_trial_system_attrs(trial._trial_id)
+    return bool(system_attrs.get("fixed_params"))
 
 
 def run_study(study: optuna.Study, runner: TrialRunner, n_trials: int,

@@ -127,3 +127,19 @@ def test_designs_far_over_the_limits_are_pruned_before_training(tmp_path: Path, 
         assert "lut" in trial.user_attrs["prune_reason"]
         assert trial.user_attrs["pretrain_estimate"]["lut"] > 20
         assert "timings" not in trial.user_attrs  # nothing was trained
+
+
+def test_enqueued_design_is_trained_despite_the_pretrain_estimate(tmp_path: Path, quickstart_dir: Path) -> None:
+    """A design the user enqueued by name (a published reference) is trained even when its pre-training
+    estimate is far over a limit; a sampled one is pruned; the trained one is infeasible by the constraint."""
+    enqueued = {"phi_width_0": 8, "aggregation": "mean", "weight_bits": 6, "sparsity": 0.0}
+    path, storage = write_study(tmp_path, quickstart_dir, name="reference_over_limit", enqueue=[enqueued],
+                                constraints={"max_lut": 10, "pretrain_margin": 2})
+    assert main(["run", str(path)]) == 0
+    study = optuna.load_study(study_name="reference_over_limit", storage=storage)
+    first, second = study.trials
+    assert first.state == optuna.trial.TrialState.COMPLETE and first.params["phi_width_0"] == 8
+    assert "lut" in first.user_attrs["pretrain_note"]
+    assert first.user_attrs["metrics"]["lut"] > 10
+    assert first.constraints["max_lut"] > 0  # over max_lut: infeasible, not hidden
+    assert second.state == optuna.trial.TrialState.PRUNED and "lut" in second.user_attrs["prune_reason"]
