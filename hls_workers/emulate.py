@@ -15,6 +15,7 @@ import numpy as np
 
 from hls_workers.hardware_cost import estimate_hardware
 from hls_workers.hls_config import build_hls_config
+from hls_workers.profiling import layer_profile
 from hls_workers.records import HardwareJob, HardwareResult
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,9 @@ def run_hardware_job(job: HardwareJob) -> HardwareResult:
     y_keras_path = str(Path(job.output_dir) / "y_keras.npy")
     np.save(y_keras_path, keras_reference(model, x, job.logits_layer))
     timings["keras_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    profile = layer_profile(hls_model, model, x)
+    timings["profile_s"] = time.perf_counter() - start
 
     y_numpy, fallback_reason = None, None
     if job.emulator == "numpy":
@@ -127,6 +131,7 @@ def run_hardware_job(job: HardwareJob) -> HardwareResult:
         emulator_used="numpy" if y_numpy is not None else "hls4ml",
         fallback_reason=fallback_reason,
         cross_check=cross_check,
+        profile=profile,
     )
 
 

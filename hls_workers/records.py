@@ -125,3 +125,5 @@ class HardwareResult:
     fallback_reason: str | None = None
     #: numpy vs hls4ml on the same samples: ``bit_exact_fraction``, ``max_abs_diff``, ``n`` (when cross-checked).
     cross_check: dict | None = None
+    #: Per-layer value ranges beside their fixed-point types (:func:`hls_workers.profiling.layer_profile`).
+    profile: list[dict] = field(default_factory=list)

@@ -201,6 +201,13 @@ class StudyConfig(_Strict):
     enqueue: list[dict[str, Any]] = Field(default_factory=list)
     #: Where each trial's saved model and hls4ml project are kept.
     artifacts_dir: str = "hls_projects"
+    #: Folder of the study's Optuna artifact store (default ``<artifacts_dir>/artifact_store``). Resolved to an
+    #: absolute path when the study is created and stored in the study: every worker writes there (a shared path).
+    artifact_store: str | None = Field(None, min_length=1)
+
+    def default_artifact_store(self) -> str:
+        """The artifact store folder this file asks for (relative paths: to the working directory)."""
+        return self.artifact_store or str(Path(self.artifacts_dir) / "artifact_store")
 
     @field_validator("storage_password_env")
     @classmethod

@@ -22,6 +22,7 @@ from sweep.design import Design
 from sweep.metrics import classification_metrics, regression_metrics
 from sweep.models import get_family
 from sweep.training import TrialFailed, set_seed, train
+from sweep.trial_files import write_trial_files
 
 StageCallback = Callable[[str], None]
 
@@ -34,6 +35,8 @@ class TrialResult:
     timings: dict[str, float]
     artifacts: dict[str, str]
     details: dict[str, Any] = field(default_factory=dict)
+    #: The trial's artifact files, ``{kind: path}`` (:data:`sweep.artifacts.ARTIFACT_KINDS`), to upload.
+    files: dict[str, Path] = field(default_factory=dict)
 
 
 def weight_stats(model: Any) -> tuple[int, int, float]:
@@ -89,6 +92,7 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
     ``cross_check``: with the numpy emulator, also emulate with hls4ml and record the agreement.
     """
     timings: dict[str, float] = {}
+    trial_dir = Path(trial_dir).absolute()  # the hardware worker process may have another working folder
     trial_dir.mkdir(parents=True, exist_ok=True)
     family = get_family(design.family)
     data = family.inputs(data, design.architecture)
@@ -145,9 +149,14 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
     metrics.update(hardware.resources.get("values", {}))
     if hardware.cross_check is not None:
         metrics["cross_check_bit_exact_fraction"] = float(hardware.cross_check["bit_exact_fraction"])
+    stage("artifacts")
+    start = time.perf_counter()
+    files = write_trial_files(trial_dir, hardware, job, y_test, data.task, data.target_names)
+    timings["artifacts_s"] = time.perf_counter() - start
     return TrialResult(
         metrics=metrics,
         timings=timings,
+        files=files,
         artifacts={"trial_dir": str(trial_dir), "model": str(model_path), "hls4ml_project": hardware.project_dir},
         details={"hls_config": hardware.hls_config, "layer_precisions": hardware.layer_precisions,
                  "emulator_used": hardware.emulator_used, "fallback_reason": hardware.fallback_reason,

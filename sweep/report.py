@@ -64,7 +64,7 @@ def pareto_rows(study: optuna.Study) -> list[dict[str, Any]]:
         row.update({m: metrics[m] for m in SHOWN_METRICS if m in metrics and m not in row})
         row["design"] = design_summary(trial.user_attrs.get("design"))
         row["seed"] = trial.user_attrs.get("seed")
-        row["hls4ml_project"] = trial.user_attrs.get("artifacts", {}).get("hls4ml_project")
+        row["hls4ml_project"] = (trial.user_attrs.get("artifact_ids") or {}).get("hls4ml_project")  # id in the store
         for kind in ("cross_check", "synthesis"):
             record = study.user_attrs.get(f"{kind}:{trial.number}")
             if record:

@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 import optuna
 
+from sweep.artifacts import (IDS_ATTR, STORE_ATTR, artifact_store_of, resolve_store_path, store_path_of,
+                             upload_trial_artifacts)
 from sweep.config import StudyConfig, parse_config
 from sweep.constraints import constraint_values, pretrain_metrics, pretrain_violations
 from sweep.data.prepared import PreparedData
@@ -66,10 +68,27 @@ def open_study(cfg: StudyConfig, storage_url: str, study_name: str) -> tuple[opt
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         study.set_metric_names([o.metric for o in cfg.objectives])
     study.set_user_attr(CONFIG_ATTR, storable_config(cfg))
+    if created or STORE_ATTR not in study.user_attrs:  # a study from before artifacts: the first joiner sets it
+        _create_artifact_store(study, cfg, storage, created)
+    store_path_of(study)  # a joining worker must see the shared folder
     if created:
         for params in cfg.enqueue:
             study.enqueue_trial(params, skip_if_exists=True)
     return study, created
+
+
+def _create_artifact_store(study: optuna.Study, cfg: StudyConfig, storage: optuna.storages.BaseStorage,
+                           created: bool) -> None:
+    """Create the study's artifact store folder and record its absolute path in the study (a study just
+    created is deleted again if the folder cannot be made: nothing half-written)."""
+    path = resolve_store_path(cfg.default_artifact_store())
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if created:
+            optuna.delete_study(study_name=study.study_name, storage=storage)
+        raise UserError(f"artifact store {path}: cannot create the folder ({exc.strerror or exc})") from None
+    study.set_user_attr(STORE_ATTR, path)
 
 
 def storable_config(cfg: StudyConfig) -> dict[str, Any]:
@@ -121,6 +140,9 @@ class TrialRunner:
             result = run_design(design, self.data, self.cfg, seed, trial_dir, deadline,
                                 stage=lambda name: self.stage(trial.number, name),
                                 cross_check=every > 0 and trial.number % every == 0)
+            start = time.perf_counter()
+            artifact_ids = upload_trial_artifacts(trial, artifact_store_of(trial.study), result.files)
+            result.timings["upload_s"] = time.perf_counter() - start
         except optuna.TrialPruned:
             raise
         except TrialFailed as exc:
@@ -132,7 +154,8 @@ class TrialRunner:
             raise TrialFailed(reason) from exc
         trial.set_user_attr("metrics", result.metrics)
         trial.set_user_attr("timings", result.timings)
-        trial.set_user_attr("artifacts", result.artifacts)
+        trial.set_user_attr("artifacts", result.artifacts)  # local paths: kept for older readers, read by nothing
+        trial.set_user_attr(IDS_ATTR, artifact_ids)
         trial.set_user_attr("layer_precisions", result.details.get("layer_precisions", {}))
         for key in ("emulator_used", "fallback_reason", "cross_check"):  # numpy emulator provenance
             trial.set_user_attr(key, result.details.get(key))
@@ -168,8 +191,13 @@ def is_enqueued(trial: optuna.Trial) -> bool:
 
 def run_study(study: optuna.Study, runner: TrialRunner, n_trials: int,
               on_trial_end: Callable[[optuna.Study, optuna.trial.FrozenTrial], None] | None = None) -> None:
-    """Run ``n_trials`` more trials; failed trials are stored as FAIL with their reason and the study goes on."""
+    """Run ``n_trials`` more trials; failed trials are stored as FAIL with their reason and the study goes on.
+
+    Every finished trial gets its optuna-dashboard note (:func:`sweep.notes.save_trial_note`) before
+    ``on_trial_end`` is called."""
+    from sweep.notes import save_trial_note
+
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    callbacks: list[Any] = [on_trial_end] if on_trial_end else []
+    callbacks: list[Any] = [save_trial_note] + ([on_trial_end] if on_trial_end else [])
     study.optimize(runner, n_trials=n_trials, catch=(TrialFailed,), callbacks=callbacks, gc_after_trial=True)

@@ -14,6 +14,25 @@ from sweep.study import open_study, stored_config
 STUDIES = Path(__file__).parent.parent / "studies"
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Creating a study creates its artifact store (``<artifacts_dir>/artifact_store``, relative here)."""
+    monkeypatch.chdir(tmp_path)
+
+
+def test_artifact_store_is_made_absolute_and_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = load_config(STUDIES / "quickstart.yaml")
+    study, _ = open_study(cfg, f"sqlite:///{tmp_path / 's.db'}", "q")
+    assert study.user_attrs["artifact_store"] == str(tmp_path / "hls_projects" / "artifact_store")
+    assert (tmp_path / "hls_projects" / "artifact_store").is_dir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # a joining worker in another folder uses the recorded store, makes none of its own
+    again, created = open_study(cfg, f"sqlite:///{tmp_path / 's.db'}", "q")
+    assert not created and again.user_attrs["artifact_store"] == study.user_attrs["artifact_store"]
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_reference_designs_are_enqueued_once(tmp_path: Path) -> None:
     cfg = load_config(STUDIES / "deepsets_jets.yaml")
     url = f"sqlite:///{tmp_path / 's.db'}"

@@ -68,6 +68,35 @@ def folder(path: Path) -> None:
     path.mkdir()
 
 
+def non_empty_folder(path: Path) -> None:
+    path.mkdir()
+    (path / "keep.txt").write_text("mine")
+
+
+def sweep_storage(store: bool = False) -> Callable[[Path], None]:
+    """An SQLite storage with an hls-sweep study ``q`` (the quickstart config stored in it): trial 0 COMPLETE
+    with artifact ids, 1 FAIL and 2 PRUNED with their reasons. Its artifact store folder ``store/`` beside
+    the file exists only if ``store``."""
+    def write(path: Path) -> None:
+        from sweep.config import load_config
+        from sweep.study import directions_of, storable_config
+
+        cfg = load_config(QUICKSTART)
+        url = f"sqlite:///{path}"
+        created = optuna.create_study(study_name="q", storage=url, directions=directions_of(cfg))
+        created.set_user_attr("config", storable_config(cfg))
+        created.set_user_attr("artifact_store", str(path.parent / "store"))
+        if store:
+            (path.parent / "store").mkdir()
+        created.add_trial(optuna.trial.create_trial(values=[0.5, 0.01, 100.0], params={}, distributions={},
+                                                    user_attrs={"artifact_ids": {"model": "0000"}}))
+        created.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.FAIL,
+                                                    user_attrs={"fail_reason": "NaN loss during training"}))
+        created.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.PRUNED, user_attrs={
+            "prune_reason": "pre-training estimate over the constraints: lut 9e5 > 2 x 1e5"}))
+    return write
+
+
 FileSpec = str | bytes | Callable[[Path], None]
 
 
@@ -175,6 +204,32 @@ CASES: list[Case] = [
          {"model.h5": "not a model"}),
     Case("estimate-not-hdf5", ["estimate", "model.h5", "--part", "xcvu13p"], "not a Keras/QKeras model",
          {"model.h5": "not a model"}),
+    # export (tests/test_export.py exports real trials)
+    Case("export-storage-missing", ["export", "--study-name", "q", "--trial", "0", "--out", "o"], "no such SQLite"),
+    Case("export-unknown-study", ["export", "--study-name", "ghost", "--trial", "0", "--out", "o"],
+         "no study 'ghost'", {"sweeps.db": sweep_storage()}),
+    Case("export-foreign-study", ["export", "--study-name", "q", "--trial", "0", "--out", "o"],
+         "not made by hls-sweep", {"sweeps.db": optuna_storage("q", complete=True)}),
+    Case("export-unknown-trial", ["export", "--study-name", "q", "--trial", "7", "--out", "o"],
+         "study 'q' has no trial 7 (trials 0–2)", {"sweeps.db": sweep_storage()}),
+    Case("export-negative-trial", ["export", "--study-name", "q", "--trial", "-1", "--out", "o"], "'--trial'",
+         {"sweeps.db": sweep_storage()}),
+    Case("export-failed-trial", ["export", "--study-name", "q", "--trial", "1", "--out", "o"],
+         "trial 1 of study 'q' is FAIL, nothing to export: NaN loss during training", {"sweeps.db": sweep_storage()}),
+    Case("export-pruned-trial", ["export", "--study-name", "q", "--trial", "2", "--out", "o"],
+         "is PRUNED, nothing to export: pre-training estimate", {"sweeps.db": sweep_storage()}),
+    Case("export-store-missing", ["export", "--study-name", "q", "--trial", "0", "--out", "o"],
+         "store of study 'q' not found", {"sweeps.db": sweep_storage()}, starts="artifact store /"),
+    Case("export-out-not-empty", ["export", "--study-name", "q", "--trial", "0", "--out", "o"],
+         "o: exists and is not empty", {"sweeps.db": sweep_storage(store=True), "o": non_empty_folder}),
+    Case("export-out-is-a-file", ["export", "--study-name", "q", "--trial", "0", "--out", "notes.txt"],
+         "exists and is not a folder", {"sweeps.db": sweep_storage(store=True), "notes.txt": "x"}),
+    Case("export-out-under-a-file", ["export", "--study-name", "q", "--trial", "0", "--out", "notes.txt/o"],
+         "not a folder", {"sweeps.db": sweep_storage(store=True), "notes.txt": "x"}),
+    Case("export-out-unwritable", ["export", "--study-name", "q", "--trial", "0", "--out", "/proc/hls-sweep/o"],
+         "/proc/hls-sweep/o: cannot be written", {"sweeps.db": sweep_storage(store=True)}),
+    Case("synth-store-missing", ["synth", "--study-name", "q"], "store of study 'q' not found",
+         {"sweeps.db": sweep_storage()}),
 ]
 if _torch_missing():
     CASES.append(Case("gp-sampler-without-torch", ["validate", "s.yaml"], "needs PyTorch",
@@ -226,7 +281,7 @@ for name, (url, needle) in _MOVED_BAD_URLS.items():
 #: Cases also run through the installed console script (a fresh process, as a user runs it).
 SUBPROCESS_CASES = ["unknown-command", "negative-n-trials", "unknown-format", "missing-required-option",
                     "binary-study-file", "status-storage-missing", "generate-into-proc", "unknown-part",
-                    "objective-of-another-task", "info-missing-path"]
+                    "objective-of-another-task", "info-missing-path", "export-failed-trial"]
 
 _BY_ID = {case.id: case for case in CASES}
 assert len(_BY_ID) == len(CASES), "case ids repeat"

@@ -10,8 +10,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import typer
 
+from sweep.cli.dashboard import dashboard
 from sweep.cli.data import data_app
 from sweep.cli.estimate import estimate
+from sweep.cli.export import export
+from sweep.cli.report import report
 from sweep.cli.study import register_study_commands
 from sweep.errors import UserError
 
@@ -23,6 +26,9 @@ app = typer.Typer(
 )
 register_study_commands(app)
 app.command()(estimate)
+app.command()(export)
+app.command()(report)
+app.command()(dashboard)
 app.add_typer(data_app, name="data")
 
 

@@ -180,6 +180,7 @@ def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
     done_before = len(study.trials)
     console.log(f"study {name!r} {'created' if created else 'continued'} in {display_url(storage_url)} "
                 f"({done_before} trials so far); running {n_trials} more")
+    console.log(f"artifact store: {study.user_attrs['artifact_store']}")
     artifacts_root = Path(cfg.artifacts_dir) / name
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("{task.fields[stage]}"), console=console) as progress:
@@ -320,6 +321,9 @@ def _promote(storage: str, study_name: str, top: int, estimator: str, timeout_s:
     from sweep.storage import open_storage
 
     study = optuna.load_study(study_name=study_name, storage=open_storage(storage, create=False))
+    from sweep.artifacts import store_path_of
+
+    store_path_of(study)  # models and samples come from the artifact store: it must be reachable here
     rows = []
     for trial in promoted_trials(study, top):
         console.log(f"trial {trial.number}: cross-check numpy vs compiled hls4ml …")
