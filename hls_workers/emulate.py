@@ -22,11 +22,14 @@ log = logging.getLogger(__name__)
 
 
 def load_keras_model(path: str):
-    """Load a saved Keras/QKeras model with the QKeras custom objects registered."""
+    """Load a saved Keras/QKeras model with the QKeras custom objects and this project's layers registered."""
     from qkeras.utils import _add_supported_quantized_objects
     import tensorflow as tf
 
-    custom_objects: dict = {}
+    from hls_workers.extensions import sum_pooling
+
+    sum_pooling.register()
+    custom_objects: dict = sum_pooling.custom_objects()
     _add_supported_quantized_objects(custom_objects)
     return tf.keras.models.load_model(path, custom_objects=custom_objects, compile=False)
 
@@ -35,6 +38,9 @@ def convert(model, job: HardwareJob):
     """hls4ml ModelGraph of ``model`` with the configuration derived from the job's design."""
     import hls4ml
 
+    from hls_workers.extensions import sum_pooling
+
+    sum_pooling.register()  # before config_from_keras_model: the custom layers must be known to hls4ml
     settings = job.settings
     hls_config = build_hls_config(model, job)
     hls_model = hls4ml.converters.convert_from_keras_model(

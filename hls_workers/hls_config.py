@@ -3,7 +3,8 @@
 A trial and ``sweep estimate`` both convert through it. Every precision of a layer the design names is set
 from the sampled bits, so the measured Keras-to-HLS gap is the design's own and none of hls4ml's known
 pitfalls (DESIGN.md) can produce a fake one:
-- global average pooling gets an accumulator that cannot overflow (hls4ml leaves it at ``fixed<16,6>``);
+- global average pooling and the sum aggregation (:mod:`hls_workers.extensions.sum_pooling`) get an
+  accumulator that cannot overflow (hls4ml leaves it at ``fixed<16,6>``, and infers nothing for the sum);
 - weights are set explicitly, since QDense over constituents becomes a PointwiseConv1D whose QKeras
   quantizers hls4ml drops (the trainer also snaps weights onto their quantizer grid);
 - softmax is skipped or emulated as the study says, never silently.
@@ -26,7 +27,7 @@ __all__ = ["activation_type", "average_pool_types", "build_hls_config", "weight_
 DENSE_CLASSES = {"Dense", "QDense", "Conv1D", "QConv1D"}
 ACTIVATION_CLASSES = {"Activation", "QActivation", "ReLU"}
 #: Keras global pooling class → the aggregation it computes.
-POOL_OPS = {"GlobalAveragePooling1D": "mean", "GlobalMaxPooling1D": "max"}
+POOL_OPS = {"GlobalAveragePooling1D": "mean", "GlobalMaxPooling1D": "max", "GlobalSumPooling1D": "sum"}
 
 
 def _inbound_name(layer: Any) -> str | None:
@@ -47,6 +48,9 @@ def build_hls_config(model: Any, job: HardwareJob) -> dict:
     """The ``hls_config`` dict for ``hls4ml.converters.convert_from_keras_model`` (granularity name)."""
     import hls4ml  # heavy: only inside the hardware stage
 
+    from hls_workers.extensions import sum_pooling
+
+    sum_pooling.register()  # config_from_keras_model parses the model: custom layers must be known
     settings = job.settings
     config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend=settings.backend,
                                                   default_precision=job.float_precision)
@@ -93,7 +97,7 @@ def build_hls_config(model: Any, job: HardwareJob) -> dict:
         elif cls in POOL_OPS:
             items = int(layer.input_shape[1])  # the set size the model was built for
             accum, result = pool_types(POOL_OPS[cls], source or float_t, items)
-            if POOL_OPS[cls] == "mean" and settings.pool_accum_precision != "auto":
+            if POOL_OPS[cls] in ("mean", "sum") and settings.pool_accum_precision != "auto":
                 accum = parse_precision(settings.pool_accum_precision)
             precision.update(accum=accum.hls(), result=result.hls())
             output_types[name] = result

@@ -13,7 +13,7 @@ from hls_workers.bops import DenseCost, total_bops
 from hls_workers.cost_metrics import cost_metrics
 from hls_workers.estimate.base import ResourceEstimate
 from hls_workers.estimate.coefficients import load_coefficients
-from hls_workers.estimate.cost_model import LayerSpec, for_backend, network_cost
+from hls_workers.estimate.cost_model import POOL_KINDS, LayerSpec, for_backend, network_cost
 from hls_workers.fixed_point import FixedType
 from hls_workers.parts import lookup_part
 from hls_workers.records import DenseRecord, HlsSettings, NetworkRecord, PoolRecord
@@ -57,7 +57,7 @@ def pretrain_specs(network: NetworkRecord, input_type: FixedType, sparsity: floa
     for layer, x_type in _walk(network, input_type):
         if isinstance(layer, PoolRecord):
             accum, result = pool_types(layer.op, x_type, layer.items)
-            specs.append(LayerSpec(layer.name, "pool_max" if layer.op == "max" else "pool_avg",
+            specs.append(LayerSpec(layer.name, POOL_KINDS[layer.op],
                                    layer.items * layer.features, layer.features, input_bits=x_type.width,
                                    accum_bits=accum.width, result_bits=result.width, pool_items=layer.items))
             continue

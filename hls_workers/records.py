@@ -40,7 +40,7 @@ class DenseRecord:
 
 @dataclass(frozen=True)
 class PoolRecord:
-    """A global aggregation over ``items`` set members of ``features`` values each (``mean`` or ``max``)."""
+    """A global aggregation over ``items`` set members of ``features`` values each (``mean``, ``max`` or ``sum``)."""
 
     name: str
     op: str
@@ -79,7 +79,7 @@ class HlsSettings:
     input_precision: str = "ap_fixed<12,4,RND,SAT>"
     #: ``skip``: compare logits (argmax is unchanged by softmax); ``emulate``: hls4ml's lookup-table softmax.
     softmax: Literal["skip", "emulate"] = "skip"
-    #: Accumulator of global average pooling; ``auto`` derives a width that cannot overflow.
+    #: Accumulator of global average and sum pooling; ``auto`` derives a width that cannot overflow.
     pool_accum_precision: str = "auto"
 
 

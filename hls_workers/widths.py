@@ -51,8 +51,21 @@ def average_pool_types(source: FixedType, n_items: int) -> tuple[FixedType, Fixe
     return accum, result
 
 
+def sum_pool_types(source: FixedType, n_items: int) -> tuple[FixedType, FixedType]:
+    """Accumulator and result of a sum over ``n_items`` values of type ``source`` that lose nothing.
+
+    A sum of ``n`` values needs ceil(log2 n) more integer bits and no more fractional bits; accumulator and
+    result are that one type (the sum layer converts the accumulator to the result once, at the end). As for
+    the mean, an unsigned source gets a sign bit (pooling accumulators are signed).
+    """
+    sign = 0 if source.signed else 1
+    grow = clog2(n_items) + sign
+    total = FixedType(source.width + grow, source.integer + grow)
+    return total, total
+
+
 def pool_types(op: str, source: FixedType, n_items: int) -> tuple[FixedType, FixedType]:
-    """Accumulator and result of a global pooling (``mean`` or ``max``) over ``n_items`` values of ``source``.
+    """Accumulator and result of a global pooling (``mean``, ``max`` or ``sum``) over ``n_items`` values of ``source``.
 
     A maximum needs no growth: accumulator and result keep the source type.
     """
@@ -60,4 +73,6 @@ def pool_types(op: str, source: FixedType, n_items: int) -> tuple[FixedType, Fix
         return source, source
     if op == "mean":
         return average_pool_types(source, n_items)
-    raise ValueError(f"unknown pooling {op!r}; one of mean, max")
+    if op == "sum":
+        return sum_pool_types(source, n_items)
+    raise ValueError(f"unknown pooling {op!r}; one of mean, max, sum")

@@ -184,3 +184,21 @@ def fetch_artifact(study: optuna.Study, trial: optuna.trial.FrozenTrial, kind: s
         else:
             shutil.copyfileobj(reader, writer)
     return target
+
+
+def finished_trial(study: optuna.Study, number: int, action: str) -> optuna.trial.FrozenTrial:
+    """Trial ``number`` if it is COMPLETE with stored artifacts (what ``action`` — export, trace — needs),
+    else a :class:`UserError` saying why not (unknown number, FAIL/PRUNED with its reason, no artifacts)."""
+    trials = {t.number: t for t in study.get_trials(deepcopy=False)}
+    if number not in trials:
+        known = f"trials 0–{max(trials)}" if trials else "no trials yet"
+        raise UserError(f"study {study.study_name!r} has no trial {number} ({known})")
+    trial = trials[number]
+    if trial.state != optuna.trial.TrialState.COMPLETE:
+        reason = trial.user_attrs.get("fail_reason") or trial.user_attrs.get("prune_reason")
+        raise UserError(f"trial {number} of study {study.study_name!r} is {trial.state.name}, nothing to {action}"
+                        + (f": {reason}" if reason else ""))
+    if not trial.user_attrs.get(IDS_ATTR):
+        raise UserError(f"trial {number} of study {study.study_name!r} has no stored artifacts "
+                        f"(it predates the artifact store); nothing to {action}")
+    return trial

@@ -164,6 +164,11 @@ class ConstraintsConfig(_Strict):
     max_bram: float | None = Field(None, ge=0)
     max_latency_ns: float | None = Field(None, gt=0)
     max_latency_cycles: float | None = Field(None, gt=0)
+    #: Regression studies: Keras-vs-emulation gap and resolution limits (checked after the trial).
+    max_mae: float | None = Field(None, ge=0)
+    max_mpe: float | None = Field(None, ge=0)
+    max_emulated_resolution_iqr: float | None = Field(None, ge=0)
+    max_emulated_resolution_bias: float | None = Field(None, ge=0)
     #: The pre-training estimate counts every weight as a full-width product (it leans high): prune only
     #: designs at least this many times over a limit. ``0`` disables pre-training pruning.
     pretrain_margin: float = Field(2.0, ge=0)
@@ -262,6 +267,9 @@ class StudyConfig(_Strict):
         from sweep.objectives import OBJECTIVES
 
         task = self.data.task
+        if self.data.representation != "constituents" and self.data.kind == "calo":
+            raise ValueError(f"model.family: {self.model.family!r} reads jet-level features; calorimeter "
+                             "clusters are sets of cells: use deepsets")
         for index, objective in enumerate(self.objectives):
             tasks = OBJECTIVES[objective.metric].tasks
             if task not in tasks:

@@ -15,7 +15,7 @@ from typing import Any
 
 import optuna
 
-from sweep.artifacts import IDS_ATTR, fetch_artifact, store_path_of
+from sweep.artifacts import IDS_ATTR, fetch_artifact, finished_trial, store_path_of
 from sweep.config import StudyConfig
 from sweep.design import Design
 from sweep.errors import UserError, check_can_write
@@ -35,19 +35,7 @@ def check_out_dir(out: Path) -> None:
 
 def exportable_trial(study: optuna.Study, number: int) -> optuna.trial.FrozenTrial:
     """Trial ``number`` if it is COMPLETE with stored artifacts, else a :class:`UserError` saying why not."""
-    trials = {t.number: t for t in study.get_trials(deepcopy=False)}
-    if number not in trials:
-        known = f"trials 0–{max(trials)}" if trials else "no trials yet"
-        raise UserError(f"study {study.study_name!r} has no trial {number} ({known})")
-    trial = trials[number]
-    if trial.state != optuna.trial.TrialState.COMPLETE:
-        reason = trial.user_attrs.get("fail_reason") or trial.user_attrs.get("prune_reason")
-        raise UserError(f"trial {number} of study {study.study_name!r} is {trial.state.name}, nothing to export"
-                        + (f": {reason}" if reason else ""))
-    if not trial.user_attrs.get(IDS_ATTR):
-        raise UserError(f"trial {number} of study {study.study_name!r} has no stored artifacts "
-                        "(it predates the artifact store); nothing to export")
-    return trial
+    return finished_trial(study, number, "export")
 
 
 def _nearest_existing(path: Path) -> Path:

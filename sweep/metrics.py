@@ -53,10 +53,46 @@ def classification_metrics(y_true: np.ndarray, y_keras: np.ndarray, y_hls: np.nd
     return metrics
 
 
+#: |Keras prediction| below this (in target units, GeV for energies) counts as this in the MPE denominator.
+MPE_FLOOR = 1e-6
+
+
+def resolution(pred: np.ndarray, true: np.ndarray) -> tuple[float, float]:
+    """Median and interquartile width (q75 − q25, linear interpolation) of (pred − true) / true."""
+    true = np.asarray(true, dtype=np.float64)
+    safe = np.where(np.abs(true) > 0, true, np.nan)  # a zero truth has no relative error
+    rel = (np.asarray(pred, dtype=np.float64) - true) / safe
+    rel = rel[np.isfinite(rel)]
+    if rel.size == 0:
+        return float("nan"), float("nan")
+    q25, q50, q75 = np.percentile(rel, [25, 50, 75])
+    return float(q50), float(q75 - q25)
+
+
 def regression_metrics(y_true: np.ndarray, y_keras: np.ndarray, y_hls: np.ndarray) -> dict[str, float]:
-    """MSE of Keras and emulation, and the mean absolute Keras-vs-emulation difference."""
+    """Keras-vs-emulation gap (``mae``, ``mpe``) and each side's error against the truth.
+
+    ``mae`` = mean |emu − keras|; ``mpe`` = 100 · mean(|emu − keras| / max(|keras|, MPE_FLOOR)) (≥ 0);
+    ``mpe_signed`` the same without the absolute value in the numerator (> 0: the emulation predicts more).
+    Resolutions: median, |median| (``*_bias``) and interquartile width of (pred − true) / true, for Keras
+    and the emulation.
+    """
+    y_true, y_keras, y_hls = (np.asarray(a, dtype=np.float64) for a in (y_true, y_keras, y_hls))
+    diff = y_hls - y_keras
+    denominator = np.maximum(np.abs(y_keras), MPE_FLOOR)
+    keras_median, keras_iqr = resolution(y_keras, y_true)
+    emulated_median, emulated_iqr = resolution(y_hls, y_true)
     return {
         "keras_mse": float(np.mean((y_keras - y_true) ** 2)),
         "emulated_mse": float(np.mean((y_hls - y_true) ** 2)),
-        "output_gap": float(np.mean(np.abs(y_keras - y_hls))),
+        "mae": float(np.mean(np.abs(diff))),
+        "mpe": float(100.0 * np.mean(np.abs(diff) / denominator)),
+        "mpe_signed": float(100.0 * np.mean(diff / denominator)),
+        "output_gap": float(np.mean(np.abs(diff))),
+        "keras_resolution_median": keras_median,
+        "keras_resolution_bias": abs(keras_median),
+        "keras_resolution_iqr": keras_iqr,
+        "emulated_resolution_median": emulated_median,
+        "emulated_resolution_bias": abs(emulated_median),
+        "emulated_resolution_iqr": emulated_iqr,
     }

@@ -139,8 +139,9 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
 
     if data.task == "classification":
         metrics = classification_metrics(y_test, y_keras, y_hls, data.target_names)
-    else:
-        metrics = regression_metrics(y_test, y_keras, y_hls)
+    else:  # in the target's own units (GeV for cluster energies: the network predicts energy / scale)
+        scale = float(data.meta.get("target_scale") or 1.0)
+        metrics = regression_metrics(y_test * scale, y_keras * scale, y_hls * scale)
     metrics.update({
         "bops": float(bops), "n_params": float(nonzero), "n_params_total": float(total),
         "sparsity": float(sparsity), "epochs_run": float(outcome.epochs_run),

@@ -11,7 +11,8 @@ import optuna
 from optuna.trial import TrialState
 
 #: Metrics shown next to the objectives in Pareto tables, when a trial has them.
-SHOWN_METRICS = ("keras_accuracy", "emulated_accuracy", "accuracy_gap", "agreement", "emulated_auc", "bops",
+SHOWN_METRICS = ("keras_accuracy", "emulated_accuracy", "accuracy_gap", "agreement", "emulated_auc",
+                 "mae", "mpe", "emulated_resolution_median", "emulated_resolution_iqr", "bops",
                  "n_params", "sparsity")
 
 

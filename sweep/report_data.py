@@ -17,8 +17,8 @@ from optuna.trial import FrozenTrial, TrialState
 from sweep.report import SHOWN_METRICS, design_summary
 
 #: Gap metrics in order of preference: classification studies have ``accuracy_gap``; regression studies
-#: only the Keras-vs-emulation output difference.
-GAP_METRICS = ("accuracy_gap", "output_gap")
+#: ``mae``, the mean |emulated − Keras| prediction (``output_gap``: trials recorded before ``mae`` existed).
+GAP_METRICS = ("accuracy_gap", "mae", "output_gap")
 
 #: The two kinds of bits a design has (per layer): (total bits key, integer bits key, label).
 BIT_KINDS = {"weights": ("weight_bits", "weight_int_bits"), "activations": ("act_bits", "act_int_bits")}
@@ -27,9 +27,12 @@ BIT_KINDS = {"weights": ("weight_bits", "weight_int_bits"), "activations": ("act
 MIN_IMPORTANCE_TRIALS = 8
 
 #: Where a task metric comes from (hardware metrics carry their own source in ``hardware_sources``).
-_KERAS_METRICS = {"keras_accuracy", "keras_mse"}
-_EMULATED_METRICS = {"emulated_accuracy", "emulated_auc", "emulated_mse"}
-_COMPARED_METRICS = {"accuracy_gap", "accuracy_gap_signed", "agreement", "disagreement", "output_gap"}
+_KERAS_METRICS = {"keras_accuracy", "keras_mse", "keras_resolution_median", "keras_resolution_bias",
+                  "keras_resolution_iqr"}
+_EMULATED_METRICS = {"emulated_accuracy", "emulated_auc", "emulated_mse", "emulated_resolution_median",
+                     "emulated_resolution_bias", "emulated_resolution_iqr"}
+_COMPARED_METRICS = {"accuracy_gap", "accuracy_gap_signed", "agreement", "disagreement", "output_gap",
+                     "mae", "mpe", "mpe_signed"}
 _MODEL_METRICS = {"bops", "n_params", "n_params_total", "sparsity", "epochs_run"}
 
 #: Hardware metrics shown in the Pareto table when a trial has them.
@@ -46,7 +49,7 @@ def objective_names(study: optuna.Study) -> list[str]:
 
 
 def gap_metric(trials: list[FrozenTrial]) -> str | None:
-    """The Keras-vs-emulation gap metric the trials record (``accuracy_gap`` or ``output_gap``)."""
+    """The Keras-vs-emulation gap metric the trials record (``accuracy_gap``, or ``mae`` for regression)."""
     for metric in GAP_METRICS:
         if any(metric in t.user_attrs.get("metrics", {}) for t in trials):
             return metric

@@ -51,7 +51,7 @@ def build_sections(study: optuna.Study) -> list[Section]:
     for kind, grid in grids.items():  # one colour scale for both: weights and activations compare at a glance
         key, title = f"gap-heatmap-{kind}", f"Gap over total × integer bits: {kind}"
         if grid is None:
-            why = ("the trials record no Keras-vs-emulation gap metric (accuracy_gap / output_gap)" if not metric
+            why = ("the trials record no Keras-vs-emulation gap metric (accuracy_gap / mae)" if not metric
                    else f"no COMPLETE trial records {kind} bits in its design")
             sections.append(Section(key, title, note=f"Not drawn: {why}."))
         else:

@@ -149,7 +149,7 @@ BAD_CASES = {
     "sparsity-choice-one": ("space.sparsity", [0.0, 1.0], "space.sparsity", "1"),
     "range-low-above-high": ("space.phi_width", {"low": 32, "high": 8}, "space.phi_width", "low"),
     "empty-choices": ("space.phi_width", [], "space.phi_width", "empty"),
-    "category-not-allowed": ("space.aggregation", ["mean", "sum"], "space.aggregation", "'sum'"),
+    "category-not-allowed": ("space.aggregation", ["mean", "median"], "space.aggregation", "'median'"),
     "unknown-sampler": ("sampler.name", "cmaes", "sampler.name", "'cmaes'"),
     "unknown-objective": ("objectives", ["bops", "latency_us"], "objectives", "'latency_us'"),
     "duplicate-objective": ("objectives", ["bops", "accuracy_gap", "bops"], "objectives", "twice"),

@@ -25,6 +25,7 @@ Q = {"phi_0": LayerQuant(6, 0, 8, 3), "phi_1": LayerQuant(8, 1, 7, 2), "rho_0": 
 CASES = {
     "deepsets-mean": ("deepsets", {"phi": [4, 5], "rho": [6], "aggregation": "mean"}, (8, 3)),
     "deepsets-max-no-rho": ("deepsets", {"phi": [4, 5], "rho": [], "aggregation": "max"}, (16, 3)),
+    "deepsets-sum": ("deepsets", {"phi": [4, 5], "rho": [6], "aggregation": "sum"}, (12, 3)),
     "mlp": ("mlp", {"hidden": [7, 9]}, (16,)),
 }
 
@@ -64,11 +65,12 @@ def test_record_matches_the_built_model(built, case):
             assert layer.repeats == (keras.input_shape[1] if per_item else 1), layer.name
         else:
             assert keras.input_shape[1:] == (layer.items, layer.features)
-            assert type(keras).__name__ == {"mean": "GlobalAveragePooling1D", "max": "GlobalMaxPooling1D"}[layer.op]
+            assert type(keras).__name__ == {"mean": "GlobalAveragePooling1D", "max": "GlobalMaxPooling1D",
+                                          "sum": "GlobalSumPooling1D"}[layer.op]
     assert record.dense[-1].name == "output" and not record.dense[-1].relu
 
 
-@pytest.mark.parametrize("case", ["deepsets-mean", "deepsets-max-no-rho"])
+@pytest.mark.parametrize("case", ["deepsets-mean", "deepsets-max-no-rho", "deepsets-sum"])
 def test_pretrain_pool_widths_equal_the_hls4ml_config(built, case):
     """The pre-training estimate sizes the pooling exactly as the trial's hls4ml config sets it (sign bit included)."""
     from hls_workers.hls_config import build_hls_config

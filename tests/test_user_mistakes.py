@@ -21,6 +21,7 @@ import optuna
 import pytest
 import yaml
 
+from calofiles import reshaped_cells, without
 from sweep.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,6 +195,18 @@ CASES: list[Case] = [
     Case("info-unknown-builtin", ["data", "info", "builtin:nope"], "unknown built-in data set"),
     Case("info-plot-under-a-file", ["data", "info", "nothere", "--plot", "notes.txt/p.html"], "not a folder",
          {"notes.txt": "x"}),
+    # calorimeter clusters (tests/calofiles.py writes them; `validate` reads a local cluster file)
+    Case("calo-wrong-cell-shape", ["validate", "s.yaml"], "'cells' has shape (10, 16, 3)",
+         {"s.yaml": study(data__source="c.npz"), "c.npz": reshaped_cells((10, 16, 3))}, starts="c.npz: "),
+    Case("calo-missing-target", ["validate", "s.yaml"], "no 'energy' array",
+         {"s.yaml": study(data__source="c.npz", data__task="regression", objectives=["mae", "lut"]),
+          "c.npz": without("energy")}, starts="c.npz: "),
+    Case("calo-pad-inside-range", ["validate", "s.yaml"], "pad_value 0 is inside the data range: feature 'eta'",
+         {"s.yaml": study(data__source="c.npz", data__pad_value=0.0), "c.npz": without("energy")}),
+    Case("regression-on-jet-data", ["validate", "s.yaml"], "regression needs calorimeter clusters",
+         {"s.yaml": study(data__task="regression", objectives=["mae", "lut"])}, starts="s.yaml: data.task: "),
+    Case("calo-accuracy-on-regression", ["validate", "s.yaml"], "'emulated_accuracy' is a classification metric",
+         {"s.yaml": study(data__source="c.npz", data__task="regression"), "c.npz": without("label")}),
     # estimate
     Case("estimate-missing-model", ["estimate", "missing.h5", "--part", "xcvu13p"], "model file not found"),
     Case("estimate-unknown-part", ["estimate", "model.h5", "--part", "xcku115"], "unknown part",
@@ -230,6 +243,22 @@ CASES: list[Case] = [
          "/proc/hls-sweep/o: cannot be written", {"sweeps.db": sweep_storage(store=True)}),
     Case("synth-store-missing", ["synth", "--study-name", "q"], "store of study 'q' not found",
          {"sweeps.db": sweep_storage()}),
+    # trace (tests/test_trace.py traces real trials)
+    Case("trace-storage-missing", ["trace", "--study-name", "q", "--trial", "0"], "no such SQLite"),
+    Case("trace-unknown-study", ["trace", "--study-name", "ghost", "--trial", "0"], "no study 'ghost'",
+         {"sweeps.db": sweep_storage()}),
+    Case("trace-foreign-study", ["trace", "--study-name", "q", "--trial", "0"], "not made by hls-sweep",
+         {"sweeps.db": optuna_storage("q", complete=True)}),
+    Case("trace-unknown-trial", ["trace", "--study-name", "q", "--trial", "7"],
+         "study 'q' has no trial 7 (trials 0–2)", {"sweeps.db": sweep_storage()}),
+    Case("trace-failed-trial", ["trace", "--study-name", "q", "--trial", "1"],
+         "trial 1 of study 'q' is FAIL, nothing to trace: NaN loss during training", {"sweeps.db": sweep_storage()}),
+    Case("trace-pruned-trial", ["trace", "--study-name", "q", "--trial", "2"],
+         "is PRUNED, nothing to trace: pre-training estimate", {"sweeps.db": sweep_storage()}),
+    Case("trace-zero-samples", ["trace", "--study-name", "q", "--trial", "0", "--samples", "0"], "'--samples'",
+         {"sweeps.db": sweep_storage(store=True)}),
+    Case("trace-store-missing", ["trace", "--study-name", "q", "--trial", "0"], "store of study 'q' not found",
+         {"sweeps.db": sweep_storage()}, starts="artifact store /"),
 ]
 if _torch_missing():
     CASES.append(Case("gp-sampler-without-torch", ["validate", "s.yaml"], "needs PyTorch",
@@ -253,6 +282,9 @@ _MOVED_BAD_FILES: dict[str, tuple[FileSpec, str]] = {
     "duplicate-objective": (study(objectives=["bops", "bops"]), "objectives"),
     "bad-input-precision": (study(hls4ml__input_precision="ap_fixed<4,6>"), "hls4ml.input_precision"),
     "unknown-family": (study(model__family="cnn"), "model.family"),
+    "sum-with-unknown-family": (study(model__family="cnn", space__aggregation="sum"), "model.family"),
+    "sum-with-mlp-family": (study(model__family="mlp", space={"aggregation": "sum"}), "space.aggregation"),
+    "unknown-aggregation": (study(space__aggregation="median"), "space.aggregation"),
     "too-many-constituents": (study(data__n_constituents=151), "data.n_constituents"),
     "unknown-class": (study(data__classes=["g", "b"]), "data.classes"),
     "representation-mismatch": (study(data__representation="hlf"), "data.representation"),

@@ -41,7 +41,9 @@ def for_backend(coeffs: dict, backend: str, uncertainty: float | None = None) ->
     coeffs["latency"]["clock_uncertainty"] = default_uncertainty(backend) if uncertainty is None else uncertainty
     return coeffs
 
-Kind = Literal["dense", "relu", "activation", "pool_avg", "pool_max", "softmax", "passthrough"]
+Kind = Literal["dense", "relu", "activation", "pool_avg", "pool_max", "pool_sum", "softmax", "passthrough"]
+#: Aggregation (``PoolRecord.op``) → the cost-model kind of its layer.
+POOL_KINDS = {"mean": "pool_avg", "max": "pool_max", "sum": "pool_sum"}
 
 
 @dataclass
@@ -292,10 +294,11 @@ def _pool_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
     if spec.kind == "pool_max":
         lut = lut_c["per_compare_bit"] * (items - 1) * features * spec.input_bits
         return _scale(LayerCost(spec.name, spec.kind, lut=lut, cycles=math.ceil(levels * lat["t_add_level_ns"] / eff)), spec, coeffs)
+    # A sum is the mean's adder tree without the division.
     lut = lut_c["per_adder_bit"] * (items - 1) * features * width
     dsp = 0
     cycles = math.ceil(levels * lat["t_add_level_ns"] / eff)
-    if items & (items - 1):  # not a power of two: a real constant division per feature
+    if spec.kind == "pool_avg" and items & (items - 1):  # not a power of two: a real constant division per feature
         if width >= coeffs["dsp"]["min_input_bits"]:
             dsp = features * _dsp_per_product(width, 18, coeffs)
             cycles += lat["dsp_cycles"]
@@ -318,7 +321,7 @@ def layer_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
     """Cost of one layer from its spec and the family coefficients."""
     if spec.kind == "dense":
         return _dense_cost(spec, coeffs, clock_ns)
-    if spec.kind in ("pool_avg", "pool_max"):
+    if spec.kind in ("pool_avg", "pool_max", "pool_sum"):
         return _pool_cost(spec, coeffs, clock_ns)
     if spec.kind == "softmax":
         return _softmax_cost(spec, coeffs, clock_ns)

@@ -12,7 +12,7 @@ from hls_workers.fixed_point import FixedType, PrecisionError, from_hls
 
 _DENSE = {"Dense"}
 _POINTWISE = {"PointwiseConv1D", "Conv1D"}
-_POOL = {"GlobalPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D"}
+_POOL = {"GlobalPooling1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalSumPooling1D"}
 _SKIPPED = {"Input", "InputLayer", "Reshape", "Flatten", "Transpose"}
 
 
@@ -101,8 +101,9 @@ def layer_specs(hls_model: Any) -> tuple[list[LayerSpec], list[str]]:
         elif cls in _POOL:
             items = int(layer.get_attr("n_in", 1))
             op = str(layer.get_attr("pool_op", "Average")).lower()
+            kind = "pool_max" if op.startswith("max") else ("pool_sum" if op == "sum" else "pool_avg")
             specs.append(LayerSpec(
-                name=layer.name, kind="pool_max" if op.startswith("max") else "pool_avg",
+                name=layer.name, kind=kind,
                 n_in=items * int(layer.get_attr("n_filt", 1)), n_out=int(layer.get_attr("n_filt", 1)),
                 input_bits=_input_bits(layer), accum_bits=_width(_precision(layer, "accum_t"), 0),
                 result_bits=_width(_precision(layer, "result_t")), pool_items=items,

@@ -45,7 +45,8 @@ def network_from_shapes(layer_shapes: Sequence[Any], bits: Any, softmax: bool = 
     index = 0
     for entry in layer_shapes:
         if isinstance(entry, Mapping):
-            op = "max" if str(entry.get("pool", "mean")).lower().startswith("max") else "mean"
+            kind = str(entry.get("pool", "mean")).lower()
+            op = "max" if kind.startswith("max") else ("sum" if kind == "sum" else "mean")
             layers.append(PoolRecord(f"pool_{len(layers)}", op, int(entry["items"]), int(entry["features"])))
             continue
         n_in, n_out, *rest = (int(v) for v in entry)
@@ -72,7 +73,7 @@ def estimate_design(
     """Pre-training estimate of a dense network (MLP or DeepSets) in hls4ml io_parallel.
 
     ``layer_shapes``: in data-flow order, ``(n_in, n_out)`` or ``(n_in, n_out, repeats)`` per dense layer
-    (``repeats`` = constituents for a DeepSets phi layer), and ``{"pool": "mean"|"max", "items": n,
+    (``repeats`` = constituents for a DeepSets phi layer), and ``{"pool": "mean"|"max"|"sum", "items": n,
     "features": f}`` for a global pooling. ``bits``: an int or a ``(weight_bits, act_bits)`` tuple for every
     layer, or a list with, per dense layer, an int, a pair or a :class:`~hls_workers.records.LayerQuant`.
     ``sparsity``: target fraction of zero weights (one value or per dense layer). ``input_bits``: width of

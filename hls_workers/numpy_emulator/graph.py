@@ -208,6 +208,8 @@ def _plan_step(layer: Any, x_t: FixedType, in_shape: tuple[int, ...],
         return "Dense", run, shape
     if isinstance(layer, H.Softmax):
         return "Softmax", _plan_softmax(layer, x_t, in_shape, model_default), in_shape
+    if layer.class_name == "GlobalSumPooling1D":
+        return "GlobalSumPooling1D", _plan_sum_pooling(layer, x_t, in_shape), (int(layer.get_attr("n_filt")),)
     if isinstance(layer, (H.ParametrizedActivation, H.HardActivation, H.Conv1D)) or not isinstance(
             layer, (H.Activation, H.GlobalPooling1D, H.Pooling1D, H.BatchNormalization)):
         raise UnsupportedGraph(f"{name}: layer {layer.class_name} ({type(layer).__name__})")
@@ -238,6 +240,16 @@ def _plan_step(layer: Any, x_t: FixedType, in_shape: tuple[int, ...],
     n_out = (geometry.n_in + geometry.pad_left + geometry.pad_right - geometry.pool_width) // geometry.stride_width + 1
     return (f"Pooling1D:{op}", lambda x: L.pooling1d(x, x_t, op, geometry, accum_t, result_t),
             (n_out, in_shape[1]))
+
+
+def _plan_sum_pooling(layer: Any, x_t: FixedType, in_shape: tuple[int, ...]) -> StepFn:
+    """The custom sum layer (:mod:`hls_workers.extensions.sum_pooling`): it reads the flat channels-last
+    ``[n_in * n_filt]`` array (item-major), whatever shape the previous step had."""
+    n_in, n_filt = int(layer.get_attr("n_in")), int(layer.get_attr("n_filt"))
+    if int(np.prod(in_shape)) != n_in * n_filt or (len(in_shape) > 1 and in_shape[-1] != n_filt):
+        raise UnsupportedGraph(f"{layer.name}: sum over {n_in} x {n_filt} on input shape {in_shape}")
+    accum_t, result_t = _type(layer, "accum_t"), _type(layer, "result_t")
+    return lambda x: L.global_sum_pooling1d(x.reshape(len(x), n_in, n_filt), x_t, accum_t, result_t)
 
 
 def _plan_batchnorm(layer: Any, x_t: FixedType, in_shape: tuple[int, ...], result_t: FixedType) -> StepFn:
@@ -309,16 +321,22 @@ def build_plan(hls_model: Any) -> EmulationPlan:
     return EmulationPlan(input_name, input_t, input_shape, steps, output_name, types[output_name])
 
 
-def emulate(plan: EmulationPlan, x: np.ndarray) -> np.ndarray:
+def emulate(plan: EmulationPlan, x: np.ndarray, intermediates: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Outputs for all samples, as ``hls_model.predict(x)`` returns them (float32 for float32 input).
 
+    ``intermediates``: a dict to fill with every layer's output (the input layer's too) as exact float64
+    values, ``(N, *shape)``, keyed by layer name (``sweep trace``); ``None`` (default) keeps nothing extra.
     Raises ``ValueError`` for inputs the fixed-point conversion cannot reproduce (NaN).
     """
     x = np.asarray(x)
     values = {plan.input_name: from_float(x.astype(np.float64).reshape((len(x),) + plan.input_shape), plan.input_t)}
+    if intermediates is not None:
+        intermediates[plan.input_name] = to_float(values[plan.input_name], plan.input_t)
     last_use = {step.source: index for index, step in enumerate(plan.steps)}
     for index, step in enumerate(plan.steps):
         values[step.target] = step.run(values[step.source])
+        if intermediates is not None:
+            intermediates[step.name] = to_float(values[step.target], step.result_t)
         if last_use[step.source] == index and step.source != plan.output_name:
             del values[step.source]
     y = to_float(values[plan.output_name], plan.output_t).reshape(len(x), -1)

@@ -85,20 +85,33 @@ def _max_then_cast(windows: np.ndarray, x_t: FixedType, accum_t: FixedType, resu
     return cast(pooled, accum_t.fractional, result_t)
 
 
+def _sum_items(windows: np.ndarray, x_t: FixedType, accum_t: FixedType) -> np.ndarray:
+    """Sum over axis -2 into ``accum_t``, starting at 0, items in order, each partial sum converted to ``accum_t``.
+
+    With a WRAP accumulator that keeps every fractional bit this is the exact sum modulo 2**width.
+    """
+    if accum_t.overflow == "WRAP" and x_t.fractional <= accum_t.fractional:
+        total = windows.sum(axis=-2) << np.int64(accum_t.fractional - x_t.fractional)
+        return overflow(total, accum_t)
+    acc = np.zeros(windows.shape[:-2] + windows.shape[-1:], dtype=np.int64)
+    for i in range(windows.shape[-2]):
+        acc = _add(acc, accum_t, windows[..., i, :], x_t.fractional)
+    return acc
+
+
+def global_sum_pooling1d(x: np.ndarray, x_t: FixedType, accum_t: FixedType, result_t: FixedType) -> np.ndarray:
+    """``nnet::global_sum_pooling1d`` (hls_workers/extensions/nnet_sum_pooling.h) over x (N, items, features):
+    per feature, ``acc += x[item]`` in ``accum_t`` over the items in order, then one conversion to ``result_t``."""
+    return cast(_sum_items(x, x_t, accum_t), accum_t.fractional, result_t)
+
+
 def _avg_then_cast(windows: np.ndarray, lengths: np.ndarray | int, x_t: FixedType, accum_t: FixedType,
                    result_t: FixedType) -> np.ndarray:
     """``nnet::avg``: sum into ``accum_t`` (each partial sum converted), ``y /= length`` in ``accum_t``.
 
     The division is ap_fixed's: integer division of the raw accumulator, truncating toward zero.
     """
-    n = windows.shape[-2]
-    if accum_t.overflow == "WRAP" and x_t.fractional <= accum_t.fractional:
-        total = windows.sum(axis=-2) << np.int64(accum_t.fractional - x_t.fractional)
-        acc = overflow(total, accum_t)
-    else:
-        acc = np.zeros(windows.shape[:-2] + windows.shape[-1:], dtype=np.int64)
-        for i in range(n):
-            acc = _add(acc, accum_t, windows[..., i, :], x_t.fractional)
+    acc = _sum_items(windows, x_t, accum_t)
     lengths = np.asarray(lengths, dtype=np.int64)
     quotient = np.abs(acc) // lengths
     acc = np.where(acc < 0, -quotient, quotient)

@@ -16,6 +16,7 @@ from sweep.cli.estimate import estimate
 from sweep.cli.export import export
 from sweep.cli.report import report
 from sweep.cli.study import register_study_commands
+from sweep.cli.trace import trace
 from sweep.errors import UserError
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ app.command()(estimate)
 app.command()(export)
 app.command()(report)
 app.command()(dashboard)
+app.command()(trace)
 app.add_typer(data_app, name="data")
 
 

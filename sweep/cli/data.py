@@ -50,6 +50,27 @@ def generate(
                   f"skipped {summary.get('chunks_skipped')}, {float(summary.get('seconds') or 0):.1f} s")
 
 
+@data_app.command("generate-pions")
+def generate_pions(
+    out: Path = typer.Option(..., "--out", help="Output file (.npz or .h5)."),
+    clusters_per_class: int = typer.Option(..., "--clusters-per-class", help="π⁰ and π± clusters each."),
+    seed: int = typer.Option(..., "--seed", help="Seed: the same seed gives the same clusters."),
+    workers: int = typer.Option(1, "--workers", help="Generator processes."),
+    energy_min: float = typer.Option(0.5, "--energy-min", help="Lowest pion energy, GeV (log-uniform)."),
+    energy_max: float = typer.Option(500.0, "--energy-max", help="Highest pion energy, GeV."),
+) -> None:
+    """Generate π⁰ / π± calorimeter clusters (parametrised ATLAS-like barrel, not Geant4)."""
+    import time
+
+    from sweep.data.calo_generator import generate_pion_clusters
+
+    start = time.perf_counter()
+    path = generate_pion_clusters(out, clusters_per_class=clusters_per_class, seed=seed,
+                                  energy_range=(energy_min, energy_max), workers=workers, progress=True)
+    Console().print(f"{path}: {2 * clusters_per_class} clusters ({clusters_per_class} π⁰, "
+                    f"{clusters_per_class} π±), {time.perf_counter() - start:.1f} s")
+
+
 def _generation_table(summary: dict) -> Table:
     table = Table()
     table.add_column("class")

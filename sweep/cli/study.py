@@ -41,6 +41,9 @@ SHORT_HEADERS = {
     "emulated_mse": "mse",
     "keras_mse": "keras mse",
     "output_gap": "out gap",
+    "emulated_resolution_iqr": "res iqr",
+    "emulated_resolution_median": "res median",
+    "emulated_resolution_bias": "res bias",
     "latency_ns": "lat ns",
     "latency_cycles": "cycles",
     "lut_pct": "lut %",
@@ -171,7 +174,7 @@ def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
     console.log(f"preparing data: {cfg.data.source}")
     data = prepare_data(cfg.data, progress=True)
     console.log(f"data: {len(data.x_train)} train / {len(data.x_val)} val / {len(data.x_test)} test, "
-                f"input {data.input_shape}, classes {', '.join(data.target_names)}")
+                f"input {data.input_shape}, {data.task}: {', '.join(data.target_names)}")
 
     from sweep.storage import display_url
     from sweep.study import TrialRunner, open_study, run_study
@@ -215,7 +218,7 @@ def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
 
 
 def validate(study_file: Path = typer.Argument(..., help="study YAML")) -> None:
-    """Check a study file without running anything."""
+    """Check a study file without running anything (a local calorimeter-cluster file is read and checked)."""
     from sweep.config import load_config
     from sweep.space import complete_space
     from sweep.storage import display_url
@@ -231,6 +234,10 @@ def validate(study_file: Path = typer.Argument(..., help="study YAML")) -> None:
     out.print(f"objectives: {', '.join(f'{o.metric} ({o.resolved_direction})' for o in cfg.objectives)}; "
               f"sampler {cfg.sampler.name} (seed {cfg.sampler.seed}); {cfg.n_trials} trials; "
               f"storage {display_url(cfg.storage)}{password}")
+    if cfg.data.kind == "calo" and not cfg.data.source.startswith("builtin:"):
+        from sweep.data.prepare_calo import check_clusters
+
+        out.print(f"data: {check_clusters(cfg.data)}")
 
 
 def status(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"),

@@ -5,6 +5,8 @@ sanity tests, made in about a minute on 2 cores instead of shipping data in the 
 ``builtin:jets50k`` is 10,000 jets per class (50,000 in all) for the reference studies
 (``studies/deepsets_jets.yaml``, ``studies/mlp_jets.yaml``): made once (1,700 CPU-seconds, about 15-30
 minutes on 2 cores; docs/reference_designs.md), 195 MB, cached. Each jet keeps its leading 150 constituents.
+``builtin:pions`` is 5,000 π⁰ and 5,000 π± calorimeter clusters from the parametrised calorimeter
+simulation (sweep.data.calo_generator, docs/calo_generator.md): one ``.npz`` file, a few seconds to make.
 """
 
 from __future__ import annotations
@@ -34,10 +36,45 @@ class BuiltinDataset:
     def folder_name(self) -> str:
         return f"{self.name}-n{self.jets_per_class}-s{self.seed}"
 
+    def generate(self, out: Path, workers: int, progress: bool) -> Path:
+        """Make (or finish) the jets in ``out``; returns at once when every chunk is there."""
+        from sweep.data.generator import generate_dataset  # heavy imports only when needed
 
-BUILTIN_DATASETS: dict[str, BuiltinDataset] = {
+        generate_dataset(out, jets_per_class=self.jets_per_class, seed=self.seed, workers=workers,
+                         chunk_size=self.chunk_size, progress=progress)
+        return out
+
+
+@dataclass(frozen=True)
+class PionClusterRecipe:
+    """A calorimeter-cluster recipe (π⁰ vs π±): the same recipe always gives the same file."""
+
+    name: str
+    clusters_per_class: int
+    seed: int
+
+    @property
+    def command(self) -> str:
+        return (f"sweep data generate-pions --out <cache>/{self.folder_name} "
+                f"--clusters-per-class {self.clusters_per_class} --seed {self.seed}")
+
+    @property
+    def folder_name(self) -> str:
+        """The file's name under ``<cache>/datasets`` (one file, not a folder)."""
+        return f"{self.name}-n{self.clusters_per_class}-s{self.seed}.npz"
+
+    def generate(self, out: Path, workers: int, progress: bool) -> Path:
+        """Make the cluster file ``out`` unless it is already there."""
+        from sweep.data.calo_generator import generate_pion_clusters
+
+        return generate_pion_clusters(out, clusters_per_class=self.clusters_per_class, seed=self.seed,
+                                      workers=workers, progress=progress)
+
+
+BUILTIN_DATASETS: dict[str, BuiltinDataset | PionClusterRecipe] = {
     "quickstart": BuiltinDataset("quickstart", jets_per_class=800, seed=20261124, chunk_size=200),
     "jets50k": BuiltinDataset("jets50k", jets_per_class=10_000, seed=20261130, chunk_size=500),
+    "pions": PionClusterRecipe("pions", clusters_per_class=5_000, seed=20261201),
 }
 
 
@@ -53,17 +90,8 @@ def resolve_builtin(name: str, workers: int | None = None, progress: bool = True
         raise UserError(f"builtin:{name}: unknown built-in data set; known: {', '.join(BUILTIN_DATASETS)}")
     recipe = BUILTIN_DATASETS[name]
     out = cache_root() / "datasets" / recipe.folder_name
-    from sweep.data.generator import generate_dataset  # heavy imports only when needed
-
-    generate_dataset(
-        out,
-        jets_per_class=recipe.jets_per_class,
-        seed=recipe.seed,
-        workers=workers or min(2, os.cpu_count() or 1),
-        chunk_size=recipe.chunk_size,
-        progress=progress,
-    )  # returns at once when every chunk is already there
-    return out
+    # returns at once when the data set is already complete
+    return recipe.generate(out, workers=workers or min(2, os.cpu_count() or 1), progress=progress)
 
 
 def resolve_source(source: str, progress: bool = True) -> Path:

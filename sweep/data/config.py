@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -27,16 +28,25 @@ class SplitConfig(BaseModel):
 
 
 class DataConfig(BaseModel):
-    """Jet data for a study.
+    """Jet or calorimeter-cluster data for a study.
 
     ``source`` is a path to one ``.h5`` file or a folder of them (public 150p schema, the generator's
-    output, or the HLF file), or ``builtin:<name>`` for a data set the generator makes on first use.
+    output, or the HLF file), a calorimeter-cluster ``.npz``/``.h5`` file or folder (sweep.data.calo), or
+    ``builtin:<name>`` for a data set the generator makes on first use. Jets are classification only.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     source: str = "builtin:quickstart"
-    format: Literal["auto", "jets150p", "hlf"] = "auto"
+    #: ``calo``: calorimeter clusters (sweep.data.calo); ``auto`` finds it from a ``cells`` array.
+    format: Literal["auto", "jets150p", "hlf", "calo"] = "auto"
+    #: What the model learns: ``classification`` (jets, pi0/pi+-) or ``regression`` (cluster energy).
+    task: Literal["classification", "regression"] = "classification"
+    #: Calorimeter clusters: the value of every feature of a padded cell (below every real value).
+    pad_value: float = Field(-6.0, allow_inf_nan=False)
+    #: Regression on clusters: the network predicts true energy / target_scale (GeV), an O(1) number;
+    #: metrics are computed back in GeV.
+    target_scale: float = Field(100.0, gt=0)
     #: What the model consumes: constituent lists (DeepSets) or the 16 high-level features (MLP).
     representation: Literal["constituents", "hlf"] = "constituents"
     n_constituents: int = Field(16, ge=1, le=MAX_CONSTITUENTS)
@@ -52,11 +62,44 @@ class DataConfig(BaseModel):
     seed: int = 0
 
     @property
-    def task(self) -> str:
-        """What a model trained on this data does: ``classification`` (every format read here — 150p,
-        HLF, the generator's files — labels each jet with one class). Known without loading the data, so
-        a study file is checked against it (objectives, constraints) before anything runs."""
-        return "classification"
+    def kind(self) -> Literal["jets", "calo"] | None:
+        """``calo`` (calorimeter clusters), ``jets``, or ``None`` when a path cannot be read yet.
+
+        Known without loading data: from ``format``, the built-in's name, or a file's array names."""
+        from sweep.data.calo import CALO_BUILTINS, is_cluster_source
+
+        if self.format != "auto":
+            return "calo" if self.format == "calo" else "jets"
+        if self.source.startswith("builtin:"):
+            return "calo" if self.source.removeprefix("builtin:") in CALO_BUILTINS else "jets"
+        found = is_cluster_source(Path(self.source).expanduser())
+        return None if found is None else ("calo" if found else "jets")
+
+    def cache_json(self) -> str:
+        """The config as it enters the prepared-data cache key (jets: without the cluster-only keys,
+        so keys made before tasks existed stay valid)."""
+        exclude = None if self.kind == "calo" else {"task", "pad_value", "target_scale"}
+        return self.model_dump_json(exclude=exclude)
+
+    @model_validator(mode="after")
+    def _fits_the_data(self) -> "DataConfig":
+        kind = self.kind
+        if kind == "jets" and self.task == "regression":
+            raise ValueError("data.task: regression needs calorimeter clusters (format: calo, builtin:pions or "
+                             f"a file with a 'cells' array); {self.source} is jet data (classification only)")
+        if kind == "calo":
+            from sweep.data.calo import MAX_CELLS
+
+            if self.classes != list(CLASS_NAMES):
+                raise ValueError("data.classes: calorimeter clusters have the classes pi0 and pipm "
+                                 "(label 0/1); leave classes out")
+            if self.min_pt > 0:
+                raise ValueError("data.min_pt: applies to jet constituents, not calorimeter cells")
+            if self.n_constituents > MAX_CELLS:
+                raise ValueError(f"data.n_constituents: calorimeter clusters have at most {MAX_CELLS} cells")
+            if "normalization" not in self.model_fields_set:
+                self.normalization = "none"  # the users' inputs: raw (eta, phi, layer, ln(E)/10)
+        return self
 
     @field_validator("classes")
     @classmethod

@@ -12,17 +12,18 @@ import time
 from pathlib import Path
 
 import numpy as np
+from pydantic import ValidationError
 
 from sweep.data.builtin import cache_root, resolve_source
+from sweep.data.calo import list_cluster_files
 from sweep.data.cache import cache_key, load_prepared, save_prepared
-from sweep.data.config import DataConfig, SplitConfig
+from sweep.data.config import DataConfig
 from sweep.data.loaders import JetData, list_h5_files, load_jets, resolve_particle_features
 from sweep.data.normalize import fit_normalizer
 from sweep.data.prepared import PreparedData
 from sweep.data.schema import FEATURE_SETS, HLF_INPUTS, PARTICLE_FEATURES
+from sweep.data.split import SPLITS, stratified_split
 from sweep.errors import UserError
-
-SPLITS = ("train", "val", "test")
 
 
 def default_cache_dir() -> Path:
@@ -56,24 +57,6 @@ def select_constituents(const: np.ndarray, pt: np.ndarray, n: int, min_pt: float
     return out
 
 
-def stratified_split(labels: np.ndarray, split: SplitConfig, seed: int) -> dict[str, np.ndarray]:
-    """Seeded per-class split into train/val/test index arrays (each shuffled)."""
-    rng = np.random.default_rng(seed)
-    parts: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
-    for c in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == c))
-        n = idx.size
-        n_train, n_val = int(round(split.train * n)), int(round(split.val * n))
-        if n >= 3:  # every split gets at least one jet of every class
-            n_train = min(max(n_train, 1), n - 2)
-            n_val = min(max(n_val, 1), n - n_train - 1)
-        n_val = min(n_val, n - n_train)
-        parts["train"].append(idx[:n_train])
-        parts["val"].append(idx[n_train:n_train + n_val])
-        parts["test"].append(idx[n_train + n_val:])
-    return {s: rng.permutation(np.concatenate(p)) for s, p in parts.items()}
-
-
 def build_inputs(data: JetData, cfg: DataConfig, names: list[str], where: Path) -> np.ndarray:
     """The model input array: ``(N, C, F)`` constituents or ``(N, F)`` jet-level features."""
     if cfg.representation == "hlf":
@@ -90,11 +73,15 @@ def build_inputs(data: JetData, cfg: DataConfig, names: list[str], where: Path) 
 
 def prepare_data(cfg: DataConfig, cache_dir: Path | None = None, progress: bool = False) -> PreparedData:
     """Prepared arrays for ``cfg`` (from the cache when the files and the config are unchanged)."""
-    cfg = DataConfig.model_validate(cfg.model_dump())  # re-check configs built without validation
-    names = requested_features(cfg, cfg.source)
+    try:  # re-check configs built without validation (and files that changed since)
+        cfg = DataConfig.model_validate(cfg.model_dump())
+    except ValidationError as exc:
+        raise UserError(f"{cfg.source}: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+    calo = cfg.kind == "calo"
+    names = [] if calo else requested_features(cfg, cfg.source)
     path = resolve_source(cfg.source, progress=progress)
-    files = list_h5_files(path)
-    key = cache_key(files, cfg.model_dump_json())
+    files = list_cluster_files(path) if calo else list_h5_files(path)
+    key = cache_key(files, cfg.cache_json())
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     t0 = time.perf_counter()
     cached = load_prepared(cache_dir, key)
@@ -103,6 +90,10 @@ def prepare_data(cfg: DataConfig, cache_dir: Path | None = None, progress: bool 
         return cached
     if progress:
         print(f"preparing {cfg.source}: {len(files)} file(s)", file=sys.stderr)
+    if calo:
+        from sweep.data.prepare_calo import prepare_clusters
+
+        return _store(prepare_clusters(cfg, path, key), cache_dir)
     data = load_jets(
         path, format=cfg.format, representation=cfg.representation,
         n_constituents=cfg.n_constituents if cfg.representation == "constituents" else None,
@@ -138,6 +129,11 @@ def prepare_data(cfg: DataConfig, cache_dir: Path | None = None, progress: bool 
     prepared = PreparedData(**arrays, task=cfg.task, target_names=data.class_names,
                             feature_names=tuple(names), normalizer=norm, cache_key=key,
                             source=cfg.source, meta=meta)
+    return _store(prepared, cache_dir)
+
+
+def _store(prepared: PreparedData, cache_dir: Path) -> PreparedData:
+    """Cache ``prepared`` (a failure only costs time) and mark it as freshly made."""
     try:
         save_prepared(prepared, cache_dir)
     except OSError as exc:  # an unwritable cache costs time, not correctness

@@ -118,13 +118,22 @@ def dense_block(x: Any, name: str, units: int, quant: LayerQuant, qat: bool, rel
 
 
 def pool_layer(x: Any, pool: PoolRecord) -> Any:
-    """The Keras global pooling of a :class:`PoolRecord` (hls4ml converts both kinds)."""
+    """The Keras global pooling of a :class:`PoolRecord`: hls4ml's own mean and max, and the sum layer that
+    :mod:`hls_workers.extensions.sum_pooling` registers with hls4ml.
+
+    Every item is pooled, padded ones too (docs/emulator.md, "Padded items"): a sum adds ``phi(pad)`` once
+    per padded item, a mean averages it in.
+    """
     from tensorflow.keras import layers
 
     if pool.op == "max":
         return layers.GlobalMaxPooling1D(name=pool.name)(x)
     if pool.op == "mean":
         return layers.GlobalAveragePooling1D(name=pool.name)(x)
+    if pool.op == "sum":
+        from hls_workers.extensions.sum_pooling import GlobalSumPooling1D
+
+        return GlobalSumPooling1D(name=pool.name)(x)
     raise ValueError(f"unknown aggregation {pool.op!r}")
 
 

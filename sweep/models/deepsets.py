@@ -1,6 +1,7 @@
 """DeepSets over jet constituents: per-constituent phi network, permutation-invariant pooling, rho network.
 
-The l1-jet-id reference: phi [32, 32, 32], rho [32], mean or max aggregation.
+The l1-jet-id reference: phi [32, 32, 32], rho [32], mean or max aggregation; ``sum`` (the ATLAS L0
+calorimeter users' aggregation) goes through hls4ml's Extension API (:mod:`hls_workers.extensions.sum_pooling`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from hls_workers.records import LayerQuant, NetworkRecord, PoolRecord
 from sweep.models.base import ModelFamily, dense_chain, output_layer, register_family
 from sweep.params import ParamDef
 
-AGGREGATIONS = ("mean", "max")
+AGGREGATIONS = ("mean", "max", "sum")
 
 
 @register_family

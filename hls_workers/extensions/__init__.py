@@ -1,0 +1,1 @@
+"""Layers hls4ml does not know, registered through its Extension API (see :mod:`.sum_pooling`)."""
