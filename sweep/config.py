@@ -140,6 +140,8 @@ class SamplerConfig(_Strict):
         from sweep.samplers import SAMPLERS, construct
 
         name = info.data.get("name")
+        if name == "grid" and "search_space" in value:
+            raise ValueError("the grid sampler builds its grid from space:; give no search_space option")
         if name in SAMPLERS:
             try:
                 construct(name, info.data.get("seed"), value)
@@ -256,6 +258,12 @@ class StudyConfig(_Strict):
                 f"got {self.data.representation!r}"
             )
         self.data.representation = family.representation  # type: ignore[assignment]
+        if self.sampler.name == "grid":
+            from sweep.space import grid_search_space, grid_size
+
+            grid = grid_search_space(self.model.family, self.space, self.model.per_layer_bits)
+            if "n_trials" not in self.model_fields_set:  # default: the whole grid once
+                self.n_trials = grid_size(grid)
         metrics = [o.metric for o in self.objectives]
         if len(set(metrics)) != len(metrics):
             raise ValueError("objectives: the same metric is listed twice")

@@ -5,7 +5,11 @@ Used by the study runner, the benchmark and the tests alike.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -25,6 +29,67 @@ from sweep.training import TrialFailed, set_seed, train
 from sweep.trial_files import write_trial_files
 
 StageCallback = Callable[[str], None]
+
+#: Set to ``0`` to train every PTQ trial afresh (the baseline of ``bench/ptq_reuse.py``).
+REUSE_ENV = "HLS_SWEEP_PTQ_REUSE"
+#: Sub-folder of the study's artifact store holding the shared PTQ float models, ``<training_key>.h5``.
+PTQ_MODELS_DIR = "ptq_models"
+
+
+def training_seed(design: Design, study_seed: int, trial_number: int) -> int:
+    """The seed a trial trains with: QAT trials ``study_seed + trial_number`` (each its own training); PTQ
+    trials the study's seed, so trials that differ only in precision share one float model."""
+    return study_seed if design.quantization == "ptq" else study_seed + trial_number
+
+
+def training_key(design: Design, training: Any, data_cache_key: str, seed: int) -> str | None:
+    """sha256 of what a PTQ float model depends on (family, architecture, sparsity, training settings, data,
+    seed); ``None`` for QAT (its model depends on the bits too, so it is never shared)."""
+    if design.quantization != "ptq":
+        return None
+    settings = training.model_dump(mode="json") if hasattr(training, "model_dump") else dict(vars(training))
+    payload = {"family": design.family, "architecture": design.architecture, "sparsity": design.sparsity,
+               "training": settings, "data": data_cache_key, "seed": seed, "quantization": "ptq"}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def reuse_enabled() -> bool:
+    return os.environ.get(REUSE_ENV, "1").strip() != "0"
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then rename: readers never see half a file."""
+    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_shared_model(cache_dir: Path, key: str) -> tuple[Any, dict[str, Any]] | None:
+    """The stored float model of ``key`` and its training record, or ``None`` if none is stored (or it
+    cannot be read: then the trial trains)."""
+    from hls_workers.emulate import load_keras_model
+
+    path = cache_dir / f"{key}.h5"
+    if not path.is_file():
+        return None
+    try:
+        model = load_keras_model(str(path))
+    except Exception:  # noqa: BLE001 - an unreadable file is retrained over, never trusted
+        return None
+    info_path = cache_dir / f"{key}.json"
+    info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
+    return model, info
+
+
+def store_shared_model(cache_dir: Path, key: str, model: Any, info: dict[str, Any]) -> None:
+    """Keep a trained PTQ float model under its key (record first, model last: the model marks it complete).
+    Two workers training the same key at once both write; the last rename wins, both files are whole."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    _atomic_write(cache_dir / f"{key}.json", lambda p: p.write_text(json.dumps(info, sort_keys=True), encoding="utf-8"))
+    _atomic_write(cache_dir / f"{key}.h5", lambda p: model.save(p, include_optimizer=False, save_format="h5"))
 
 
 @dataclass
@@ -86,28 +151,50 @@ def make_hardware_job(design: Design, cfg: Any, model_path: Path, x_path: Path, 
 
 def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_dir: Path,
                deadline: float, stage: StageCallback = lambda name: None,
-               cross_check: bool = False) -> TrialResult:
+               cross_check: bool = False, model_cache: Path | None = None) -> TrialResult:
     """Run one design end to end. Raises :class:`TrialFailed` with a reason on any failure.
 
     ``cross_check``: with the numpy emulator, also emulate with hls4ml and record the agreement.
+    ``model_cache``: folder of shared PTQ float models (``<artifact store>/ptq_models``): a PTQ design whose
+    :func:`training_key` is there reuses that model instead of training; one trained here is stored there.
     """
     timings: dict[str, float] = {}
     trial_dir = Path(trial_dir).absolute()  # the hardware worker process may have another working folder
     trial_dir.mkdir(parents=True, exist_ok=True)
     family = get_family(design.family)
+    key = training_key(design, cfg.training, str(getattr(data, "cache_key", "")), seed)
     data = family.inputs(data, design.architecture)
+    cache_dir = Path(model_cache) if model_cache is not None and key is not None and reuse_enabled() else None
 
-    stage("build")
-    start = time.perf_counter()
-    set_seed(seed)
-    model = family.build(design, data.input_shape, data.n_outputs, data.task)
-    timings["build_s"] = time.perf_counter() - start
+    shared = None
+    if cache_dir is not None:
+        stage("load shared PTQ model")
+        start = time.perf_counter()
+        shared = load_shared_model(cache_dir, key)
+        timings["load_shared_model_s"] = time.perf_counter() - start
+    if shared is not None:
+        model, info = shared
+        epochs_run = int(info.get("epochs_run", 0))
+        timings["train_s"] = 0.0
+    else:
+        stage("build")
+        start = time.perf_counter()
+        set_seed(seed)
+        model = family.build(design, data.input_shape, data.n_outputs, data.task)
+        timings["build_s"] = time.perf_counter() - start
 
-    stage("train")
-    outcome = train(model, data, design, cfg.training, seed, deadline,
-                    on_epoch=lambda e, n: stage(f"train {e}/{n}"))
-    model = outcome.model
-    timings["train_s"] = outcome.seconds
+        stage("train")
+        outcome = train(model, data, design, cfg.training, seed, deadline,
+                        on_epoch=lambda e, n: stage(f"train {e}/{n}"))
+        model = outcome.model
+        epochs_run = outcome.epochs_run
+        timings["train_s"] = outcome.seconds
+        if cache_dir is not None:
+            stage("store shared PTQ model")
+            start = time.perf_counter()
+            store_shared_model(cache_dir, key, model, {"epochs_run": epochs_run, "train_s": outcome.seconds,
+                                                       "seed": seed, "trained_in": trial_dir.name})
+            timings["store_shared_model_s"] = time.perf_counter() - start
 
     stage("save")
     start = time.perf_counter()
@@ -144,7 +231,7 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
         metrics = regression_metrics(y_test * scale, y_keras * scale, y_hls * scale)
     metrics.update({
         "bops": float(bops), "n_params": float(nonzero), "n_params_total": float(total),
-        "sparsity": float(sparsity), "epochs_run": float(outcome.epochs_run),
+        "sparsity": float(sparsity), "epochs_run": float(epochs_run),
         "n_emulated": float(len(x_test)),
     })
     metrics.update(hardware.resources.get("values", {}))
@@ -163,5 +250,6 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
                  "emulator_used": hardware.emulator_used, "fallback_reason": hardware.fallback_reason,
                  "cross_check": hardware.cross_check,
                  "hardware_sources": hardware.resources.get("sources", {}),
-                 "hardware_notes": hardware.resources.get("notes", [])},
+                 "hardware_notes": hardware.resources.get("notes", []),
+                 "training_key": key, "training_reused": shared is not None},
     )

@@ -54,6 +54,13 @@ def _qmc(seed: int | None, **options: Any) -> optuna.samplers.BaseSampler:
     return optuna.samplers.QMCSampler(seed=seed, **options)
 
 
+def _grid(seed: int | None, search_space: dict[str, list[Any]] | None = None,
+          **options: Any) -> optuna.samplers.BaseSampler:
+    """Every point of the study's space once (:func:`sweep.space.grid_search_space` builds ``search_space``
+    from ``space:``; validation builds it with an empty one)."""
+    return optuna.samplers.GridSampler(search_space or {}, seed=seed, **options)
+
+
 SAMPLERS: dict[str, Callable[..., optuna.samplers.BaseSampler]] = {
     "nsga2": _nsga2,
     "nsga3": _nsga3,
@@ -61,6 +68,7 @@ SAMPLERS: dict[str, Callable[..., optuna.samplers.BaseSampler]] = {
     "random": _random,
     "gp": _gp,
     "qmc": _qmc,
+    "grid": _grid,
 }
 
 

@@ -123,3 +123,52 @@ class SearchSpace:
             quantization=str(self._suggest(trial, "quantization", "quantization")),
             strategy=str(self._suggest(trial, "strategy", "strategy")),
         )
+
+
+class _GridProbe:
+    """A stand-in trial that records every parameter a design samples, with all its values (for the grid
+    sampler). Integer parameters return their largest value, so every per-layer parameter shows up."""
+
+    def __init__(self) -> None:
+        self.grid: dict[str, list[Any]] = {}
+
+    def _refuse(self, name: str, why: str) -> None:
+        raise ValueError(f"space.{base_name(name)}: the grid sampler needs a list of choices or a range with "
+                         f"step, not {why}")
+
+    def suggest_categorical(self, name: str, choices: Any) -> Any:
+        values = self.grid[name] = list(choices)
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        return max(values) if numeric else values[0]  # the most layers: every per-layer name appears
+
+    def suggest_int(self, name: str, low: int, high: int, step: int = 1, log: bool = False) -> int:
+        if log:
+            self._refuse(name, "a log range")
+        self.grid[name] = list(range(int(low), int(high) + 1, int(step)))
+        return self.grid[name][-1]
+
+    def suggest_float(self, name: str, low: float, high: float, step: float | None = None,
+                      log: bool = False) -> float:
+        if log or step is None:
+            self._refuse(name, "a log range" if log else "a float range without step")
+        count = int(round((high - low) / step)) + 1
+        values = [round(low + i * step, 12) for i in range(count)]
+        self.grid[name] = [v for v in values if v <= high + 1e-12]
+        return self.grid[name][-1]
+
+
+def grid_search_space(family: str, space: dict[str, ParamSpec], per_layer_bits: bool = False) -> dict[str, list[Any]]:
+    """Optuna ``GridSampler`` search space of a study's space: every sampled parameter with all its values
+    (choices as listed, ranges expanded by their step). ValueError (one line) for a log range or a float range
+    without step. A parameter that exists only for some designs (``phi_width_2`` when ``phi_layers`` varies)
+    is still a grid axis: such grids repeat designs; the grid is meant for precision sweeps."""
+    probe = _GridProbe()
+    SearchSpace(family, space, per_layer_bits).sample(probe)
+    return probe.grid
+
+
+def grid_size(grid: dict[str, list[Any]]) -> int:
+    size = 1
+    for values in grid.values():
+        size *= len(values)
+    return size

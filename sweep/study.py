@@ -20,7 +20,7 @@ from sweep.constraints import constraint_values, pretrain_metrics, pretrain_viol
 from sweep.data.prepared import PreparedData
 from sweep.errors import UserError
 from sweep.models import get_family
-from sweep.pipeline import run_design
+from sweep.pipeline import PTQ_MODELS_DIR, run_design, training_seed
 from sweep.samplers import make_sampler
 from sweep.space import SearchSpace
 from sweep.storage import display_url, open_storage, url_without_password
@@ -51,12 +51,13 @@ def open_study(cfg: StudyConfig, storage_url: str, study_name: str) -> tuple[opt
     """
     storage = open_storage(storage_url)
     directions = directions_of(cfg)
+    options = sampler_options(cfg)
     try:
-        sampler = make_sampler(cfg.sampler.name, cfg.sampler.seed, cfg.sampler.options)
+        sampler = make_sampler(cfg.sampler.name, cfg.sampler.seed, options)
         study = optuna.create_study(study_name=study_name, storage=storage, sampler=sampler, directions=directions)
         created = True
     except optuna.exceptions.DuplicatedStudyError:
-        sampler = make_sampler(cfg.sampler.name, worker_sampler_seed(cfg.sampler.seed), cfg.sampler.options)
+        sampler = make_sampler(cfg.sampler.name, worker_sampler_seed(cfg.sampler.seed), options)
         study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler)
         wanted = [optuna.study.StudyDirection.MAXIMIZE if d == "maximize" else optuna.study.StudyDirection.MINIMIZE
                   for d in directions]
@@ -75,6 +76,16 @@ def open_study(cfg: StudyConfig, storage_url: str, study_name: str) -> tuple[opt
         for params in cfg.enqueue:
             study.enqueue_trial(params, skip_if_exists=True)
     return study, created
+
+
+def sampler_options(cfg: StudyConfig) -> dict[str, Any]:
+    """The sampler's options; the grid sampler also gets its grid, built from the study's space."""
+    if cfg.sampler.name != "grid":
+        return cfg.sampler.options
+    from sweep.space import grid_search_space
+
+    return {**cfg.sampler.options,
+            "search_space": grid_search_space(cfg.model.family, cfg.space, cfg.model.per_layer_bits)}
 
 
 def _create_artifact_store(study: optuna.Study, cfg: StudyConfig, storage: optuna.storages.BaseStorage,
@@ -134,12 +145,15 @@ class TrialRunner:
         try:
             design = self.space.sample(trial)
             trial.set_user_attr("design", design.to_dict())
+            seed = training_seed(design, self.cfg.seed, trial.number)  # PTQ: the study's seed (shared model)
+            trial.set_user_attr("seed", seed)
             self._check_before_training(trial, design, limits)
             trial_dir = self.artifacts_root / f"trial_{trial.number:04d}"
             every = self.cfg.hls4ml.cross_check_every
             result = run_design(design, self.data, self.cfg, seed, trial_dir, deadline,
                                 stage=lambda name: self.stage(trial.number, name),
-                                cross_check=every > 0 and trial.number % every == 0)
+                                cross_check=every > 0 and trial.number % every == 0,
+                                model_cache=store_path_of(trial.study) / PTQ_MODELS_DIR)
             start = time.perf_counter()
             artifact_ids = upload_trial_artifacts(trial, artifact_store_of(trial.study), result.files)
             result.timings["upload_s"] = time.perf_counter() - start
@@ -161,6 +175,8 @@ class TrialRunner:
             trial.set_user_attr(key, result.details.get(key))
         trial.set_user_attr("hardware_sources", result.details.get("hardware_sources", {}))
         trial.set_user_attr("hardware_notes", result.details.get("hardware_notes", []))
+        trial.set_user_attr("training_key", result.details.get("training_key"))
+        trial.set_user_attr("training_reused", bool(result.details.get("training_reused")))
         for metric, value in constraint_values(result.metrics, limits).items():
             trial.set_constraint(f"max_{metric}", value)
         return tuple(float(result.metrics[o.metric]) for o in self.cfg.objectives)
