@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -21,6 +20,7 @@ from hls_workers.fixed_point import parse_precision
 from hls_workers.isolation import HardwareStageError, run_isolated
 from hls_workers.network_cost import network_bops
 from hls_workers.records import HardwareJob, HlsSettings, NetworkRecord
+from sweep.atomic import write_atomically
 from sweep.data.prepared import PreparedData
 from sweep.design import Design
 from sweep.metrics import classification_metrics, regression_metrics
@@ -57,16 +57,6 @@ def reuse_enabled() -> bool:
     return os.environ.get(REUSE_ENV, "1").strip() != "0"
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then rename: readers never see half a file."""
-    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def load_shared_model(cache_dir: Path, key: str) -> tuple[Any, dict[str, Any]] | None:
     """The stored float model of ``key`` and its training record, or ``None`` if none is stored (or it
     cannot be read: then the trial trains)."""
@@ -88,8 +78,9 @@ def store_shared_model(cache_dir: Path, key: str, model: Any, info: dict[str, An
     """Keep a trained PTQ float model under its key (record first, model last: the model marks it complete).
     Two workers training the same key at once both write; the last rename wins, both files are whole."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    _atomic_write(cache_dir / f"{key}.json", lambda p: p.write_text(json.dumps(info, sort_keys=True), encoding="utf-8"))
-    _atomic_write(cache_dir / f"{key}.h5", lambda p: model.save(p, include_optimizer=False, save_format="h5"))
+    write_atomically(cache_dir / f"{key}.json",
+                     lambda p: p.write_text(json.dumps(info, sort_keys=True), encoding="utf-8"))
+    write_atomically(cache_dir / f"{key}.h5", lambda p: model.save(p, include_optimizer=False, save_format="h5"))
 
 
 @dataclass

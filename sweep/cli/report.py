@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections import Counter
@@ -11,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from sweep.atomic import write_atomically
 from sweep.errors import UserError, check_can_write
 
 
@@ -49,7 +49,8 @@ def report(storage: str = typer.Option("sqlite:///sweeps.db", help="storage URL"
             pngs = write_pngs(sections, staging, browser)
         if png is not None:
             png.mkdir(parents=True, exist_ok=True)
-        _write_atomically(output, page)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(output, lambda tmp: tmp.write_text(page, encoding="utf-8"))
         if png is not None:
             pngs = [Path(shutil.move(str(p), png / p.name)) for p in pngs]
     except OSError as exc:
@@ -86,19 +87,3 @@ def _existing_ancestor(path: Path) -> Path:
     while not ancestor.exists():
         ancestor = ancestor.parent
     return ancestor
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a report is an ordinary file
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

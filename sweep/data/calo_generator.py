@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from sweep.atomic import write_atomically
 from sweep.errors import UserError, check_can_write
 
 GENERATOR_VERSION = 1
@@ -355,13 +355,7 @@ class _Chunk:
 def _run_chunk(parts: Path, chunk: _Chunk) -> int:
     rng = np.random.default_rng(np.random.SeedSequence([chunk.seed, chunk.label, chunk.index]))
     cells, energy = simulate_clusters(rng, chunk.n, chunk.label, chunk.energy_range)
-    path = parts / chunk.filename
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}.npz")
-    try:
-        np.savez(tmp, cells=cells, energy=energy)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_atomically(parts / chunk.filename, lambda tmp: np.savez(tmp, cells=cells, energy=energy))
     return chunk.n
 
 
@@ -388,25 +382,23 @@ def read_meta(path: Path) -> dict[str, Any] | None:
 
 
 def _write(out: Path, cells: np.ndarray, energy: np.ndarray, label: np.ndarray, meta: dict) -> None:
-    tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}{out.suffix}")
-    try:
+    def write(tmp: Path) -> None:
         if out.suffix == ".npz":
             with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, cells=cells, energy=energy, label=label,
                                     layer_names=np.array(LAYER_NAMES), meta=np.array(json.dumps(meta)))
-        else:
-            import h5py
+            return
+        import h5py
 
-            with h5py.File(tmp, "w") as f:
-                opts = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
-                f.create_dataset("cells", data=cells, **opts)
-                f.create_dataset("energy", data=energy)
-                f.create_dataset("label", data=label)
-                f.create_dataset("layer_names", data=np.array([n.encode() for n in LAYER_NAMES]))
-                f.attrs["meta"] = json.dumps(meta)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+        with h5py.File(tmp, "w") as f:
+            opts = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+            f.create_dataset("cells", data=cells, **opts)
+            f.create_dataset("energy", data=energy)
+            f.create_dataset("label", data=label)
+            f.create_dataset("layer_names", data=np.array([n.encode() for n in LAYER_NAMES]))
+            f.attrs["meta"] = json.dumps(meta)
+
+    write_atomically(out, write)
 
 
 def _validate(out: Path, clusters_per_class: int, energy_range: tuple[float, float], workers: int,
