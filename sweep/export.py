@@ -15,7 +15,7 @@ from typing import Any
 
 import optuna
 
-from sweep.artifacts import IDS_ATTR, fetch_artifact, finished_trial, store_path_of
+from sweep.artifacts import fetch_artifact, finished_trial, store_path_of
 from sweep.config import StudyConfig
 from sweep.design import Design
 from sweep.errors import UserError, check_can_write

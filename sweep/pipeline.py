@@ -140,6 +140,18 @@ def make_hardware_job(design: Design, cfg: Any, model_path: Path, x_path: Path, 
     )
 
 
+def stored_trial_job(study: Any, cfg: Any, trial: Any, output_dir: Path) -> HardwareJob:
+    """The hardware job of a finished trial, rebuilt from its stored design; its model and emulated samples
+    are downloaded from the study's artifact store into ``output_dir`` (promotion, trace)."""
+    from sweep.artifacts import fetch_artifact
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    model = fetch_artifact(study, trial, "model", output_dir / "model.h5")
+    x_test = fetch_artifact(study, trial, "x_test", output_dir / "x_test.npy")
+    return make_hardware_job(Design.from_dict(trial.user_attrs["design"]), cfg, model, x_test, output_dir,
+                             cfg.data.task)
+
+
 def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_dir: Path,
                deadline: float, stage: StageCallback = lambda name: None,
                cross_check: bool = False, model_cache: Path | None = None) -> TrialResult:

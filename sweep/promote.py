@@ -18,11 +18,9 @@ import optuna
 from hls_workers.emulate import run_hardware_job
 from hls_workers.isolation import HardwareStageError, run_isolated
 from hls_workers.synthesize import availability, run_synthesis_job
-from sweep.artifacts import fetch_artifact
 from sweep.config import StudyConfig
-from sweep.design import Design
 from sweep.errors import UserError
-from sweep.pipeline import make_hardware_job
+from sweep.pipeline import stored_trial_job
 
 SYNTHESIS_ATTR = "synthesis:{number}"
 CROSS_CHECK_ATTR = "cross_check:{number}"
@@ -35,22 +33,12 @@ def promoted_trials(study: optuna.Study, top: int | None) -> list[optuna.trial.F
     return trials[:top] if top else trials
 
 
-def _trial_job(study: optuna.Study, cfg: StudyConfig, trial: optuna.trial.FrozenTrial, output_dir: Path):
-    """The hardware job of a finished trial, rebuilt from its stored design; the model and the emulated
-    samples are downloaded from the study's artifact store into ``output_dir``."""
-    design = Design.from_dict(trial.user_attrs["design"])
-    output_dir.mkdir(parents=True, exist_ok=True)
-    model = fetch_artifact(study, trial, "model", output_dir / "model.h5")
-    x_test = fetch_artifact(study, trial, "x_test", output_dir / "x_test.npy")
-    return make_hardware_job(design, cfg, model, x_test, output_dir, cfg.data.task)
-
-
 def cross_check(study: optuna.Study, cfg: StudyConfig, trial: optuna.trial.FrozenTrial,
                 timeout_s: float) -> dict[str, Any]:
     """Emulate a promoted trial with both the numpy emulator and compiled hls4ml; store their agreement."""
     with tempfile.TemporaryDirectory(prefix="hls-sweep-cross-check-") as work:
         try:
-            job = _trial_job(study, cfg, trial, Path(work))
+            job = stored_trial_job(study, cfg, trial, Path(work))
             job.emulator, job.cross_check = "numpy", True  # whatever the study's emulator setting
             result = run_isolated(run_hardware_job, job, timeout_s=timeout_s)
             record: dict[str, Any] = {"status": "done", "emulator_used": result.emulator_used,
@@ -72,7 +60,7 @@ def synthesize(study: optuna.Study, cfg: StudyConfig, trial: optuna.trial.Frozen
     else:
         work = Path(cfg.artifacts_dir) / study.study_name / f"trial_{trial.number:04d}" / f"synth_{estimator}"
         try:
-            job = _trial_job(study, cfg, trial, work)
+            job = stored_trial_job(study, cfg, trial, work)
             record = run_isolated(run_synthesis_job, job, estimator, timeout_s=timeout_s)
         except (HardwareStageError, UserError) as exc:
             record = {"status": "failed", "estimator": estimator, "reason": str(exc)}

@@ -16,11 +16,10 @@ from typing import Any
 import optuna
 from optuna.artifacts import upload_artifact
 
-from sweep.artifacts import IDS_ATTR, artifact_store_of, fetch_artifact, finished_trial
+from sweep.artifacts import artifact_store_of, finished_trial
 from sweep.config import StudyConfig
-from sweep.design import Design
 from sweep.errors import UserError
-from sweep.pipeline import make_hardware_job
+from sweep.pipeline import stored_trial_job
 
 #: Study user attribute holding a trial's trace record.
 TRACE_ATTR = "trace:{number}"
@@ -42,10 +41,7 @@ def trace_trial(study: optuna.Study, cfg: StudyConfig, trial: optuna.trial.Froze
     store = artifact_store_of(study)  # a missing store: UserError before any work
     with tempfile.TemporaryDirectory(prefix="hls-sweep-trace-") as tmp:
         work = Path(tmp)
-        model = fetch_artifact(study, trial, "model", work / "model.h5")
-        x_test = fetch_artifact(study, trial, "x_test", work / "x_test.npy")
-        job = make_hardware_job(Design.from_dict(trial.user_attrs["design"]), cfg, model, x_test, work,
-                                cfg.data.task)
+        job = stored_trial_job(study, cfg, trial, work)
         trace_job = TraceJob(job, samples=samples, cross_check_samples=(
             CROSS_CHECK_SAMPLES if cross_check_samples is None else cross_check_samples))
         try:
