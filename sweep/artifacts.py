@@ -35,6 +35,7 @@ ARTIFACT_FILES: dict[str, str] = {
     "hardware_cost": "hardware_cost.json",      # values, their sources and notes
     "profile": "profile.html",                  # per-layer ranges vs fixed-point types (plotly)
     "roc": "roc.html",                          # classification only: Keras vs emulated ROC (plotly)
+    "response": "response.html",                # regression only: (pred - true)/true vs true (plotly)
     "x_test": "x_test.npy",                     # the emulated samples
     "y_test": "y_test.npy",                     # their labels
 }
@@ -43,7 +44,7 @@ ARTIFACT_KINDS: tuple[str, ...] = tuple(ARTIFACT_FILES)
 SHARED_KINDS = ("x_test", "y_test")
 #: plotly pages: stored without plotly.js (4.7 MB), which the store keeps once per study as a study artifact
 #: that the page loads by a relative URL (served so by optuna-dashboard); :func:`fetch_artifact` inlines it.
-HTML_KINDS = ("profile", "roc")
+HTML_KINDS = ("profile", "roc", "response")
 _PLOTLY_TAG = '<script src="../{id}" charset="utf-8" data-hls-sweep="plotly.js"></script>'
 #: Key prefix of Optuna's per-trial artifact records (``optuna.artifacts.upload_artifact``; the dashboard reads it).
 _META_PREFIX = "artifacts:"

@@ -23,6 +23,7 @@ from hls_workers.records import HardwareJob, HlsSettings, NetworkRecord
 from sweep.atomic import write_atomically
 from sweep.data.prepared import PreparedData
 from sweep.design import Design
+from sweep.data.targets import physical_units
 from sweep.metrics import classification_metrics, regression_metrics
 from sweep.models import get_family
 from sweep.training import TrialFailed, set_seed, train
@@ -229,9 +230,8 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
 
     if data.task == "classification":
         metrics = classification_metrics(y_test, y_keras, y_hls, data.target_names)
-    else:  # in the target's own units (GeV for cluster energies: the network predicts energy / scale)
-        scale = float(data.meta.get("target_scale") or 1.0)
-        metrics = regression_metrics(y_test * scale, y_keras * scale, y_hls * scale)
+    else:  # in physical units (GeV for cluster energies; sweep.data.targets)
+        metrics = regression_metrics(*(physical_units(y, data.meta) for y in (y_test, y_keras, y_hls)))
     metrics.update({
         "bops": float(bops), "n_params": float(nonzero), "n_params_total": float(total),
         "sparsity": float(sparsity), "epochs_run": float(epochs_run),
@@ -242,7 +242,8 @@ def run_design(design: Design, data: PreparedData, cfg: Any, seed: int, trial_di
         metrics["cross_check_bit_exact_fraction"] = float(hardware.cross_check["bit_exact_fraction"])
     stage("artifacts")
     start = time.perf_counter()
-    files = write_trial_files(trial_dir, hardware, job, y_test, data.task, data.target_names)
+    files = write_trial_files(trial_dir, hardware, job, y_test, data.task, data.target_names,
+                              to_physical=lambda y: physical_units(y, data.meta))
     timings["artifacts_s"] = time.perf_counter() - start
     return TrialResult(
         metrics=metrics,

@@ -1,4 +1,5 @@
-"""Per-trial figures (plotly): the numeric profile against the fixed-point types, and ROC curves."""
+"""Per-trial figures (plotly): the numeric profile against the fixed-point types, ROC curves (classifiers)
+and the energy response (regression)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from sweep.metrics import one_vs_rest_auc
+from sweep.metrics import one_vs_rest_auc, resolution
 
 #: Points kept per ROC curve (the file stays small whatever the number of samples).
 ROC_POINTS = 200
+#: Log-spaced true-value bins of the regression response figure (fewer when a bin would hold < 10 samples).
+RESPONSE_BINS = 12
 
 
 def _magnitude(stats: dict[str, Any]) -> float:
@@ -109,4 +112,47 @@ def roc_figure(y_true: np.ndarray, y_keras: np.ndarray, y_hls: np.ndarray, class
                                 name="chance", hoverinfo="skip"))
     figure.update_layout(title=title, xaxis={"title": "false positive rate", "range": [0, 1]},
                          yaxis={"title": "true positive rate", "range": [0, 1.01]}, width=760, height=620)
+    return figure
+
+
+def response_bins(true: np.ndarray, pred: np.ndarray, n_bins: int = RESPONSE_BINS) -> list[dict[str, float]]:
+    """Per log-spaced bin of ``true`` (> 0): its centre, sample count, and the median and interquartile width
+    of (pred − true) / true (:func:`sweep.metrics.resolution`). Bins with fewer than 10 samples are merged
+    away by using fewer bins."""
+    true, pred = np.asarray(true, np.float64).ravel(), np.asarray(pred, np.float64).ravel()
+    keep = true > 0
+    true, pred = true[keep], pred[keep]
+    n_bins = max(1, min(n_bins, true.size // 10))
+    if true.size == 0:
+        return []
+    edges = np.geomspace(true.min(), true.max() * (1 + 1e-9), n_bins + 1) if true.min() < true.max() else \
+        np.array([true.min(), true.min() * (1 + 1e-9)])
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (true >= lo) & (true < hi)
+        if not inside.any():
+            continue
+        median, iqr = resolution(pred[inside], true[inside])
+        rows.append({"center": float(np.sqrt(lo * hi)), "n": int(inside.sum()), "median": median, "iqr": iqr})
+    return rows
+
+
+def response_figure(true: np.ndarray, y_keras: np.ndarray, y_hls: np.ndarray, unit: str = "GeV",
+                    title: str = "Response (pred − true)/true vs true: Keras (dashed) vs emulated (solid)"):
+    """Median (lines) and interquartile band (error bars: q25…q75 width) of the relative error per
+    log-spaced bin of the true value, for Keras and the emulated firmware on the same samples."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    for label, pred, dash, color in (("Keras", y_keras, "dash", "#636EFA"), ("emulated", y_hls, "solid", "#EF553B")):
+        rows = response_bins(true, pred)
+        figure.add_trace(go.Scatter(
+            x=[r["center"] for r in rows], y=[r["median"] for r in rows], mode="lines+markers",
+            line={"dash": dash, "color": color}, name=f"{label} median",
+            error_y={"type": "data", "array": [r["iqr"] / 2 for r in rows], "visible": True},
+            customdata=[[r["iqr"], r["n"]] for r in rows],
+            hovertemplate="true %{x:.3g}<br>median %{y:.4f}<br>IQR %{customdata[0]:.4f}<br>n %{customdata[1]}"))
+    figure.add_hline(y=0.0, line={"color": "grey", "dash": "dot"})
+    figure.update_layout(title=title, xaxis={"title": f"true ({unit})", "type": "log"},
+                         yaxis={"title": "(pred − true) / true; bars: ± IQR/2"}, width=760, height=520)
     return figure

@@ -6,7 +6,7 @@ import json
 import tarfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -44,10 +44,13 @@ def hls4ml_config_record(hardware: HardwareResult, job: HardwareJob) -> dict[str
 
 
 def write_trial_files(trial_dir: Path, hardware: HardwareResult, job: HardwareJob, y_test: np.ndarray,
-                      task: str, class_names: tuple[str, ...]) -> dict[str, Path]:
-    """Write every artifact of a trial into ``trial_dir``; returns ``{kind: file}``."""
+                      task: str, class_names: tuple[str, ...],
+                      to_physical: Callable[[np.ndarray], np.ndarray] | None = None) -> dict[str, Path]:
+    """Write every artifact of a trial into ``trial_dir``; returns ``{kind: file}``.
+
+    ``to_physical``: regression outputs to physical units (GeV) for the response figure."""
     from sweep.artifacts import write_plotly_page
-    from sweep.profile_plot import profile_figure, roc_figure
+    from sweep.profile_plot import profile_figure, response_figure, roc_figure
 
     trial_dir = Path(trial_dir)
     files = {"model": Path(job.model_path), "x_test": Path(job.x_path), "y_test": trial_dir / "y_test.npy"}
@@ -63,4 +66,10 @@ def write_trial_files(trial_dir: Path, hardware: HardwareResult, job: HardwareJo
         files["roc"] = trial_dir / "roc.html"
         roc = roc_figure(y_test, np.load(hardware.y_keras_path), np.load(hardware.y_path), class_names)
         write_plotly_page(roc, files["roc"])
+    else:
+        convert = to_physical or (lambda y: y)
+        files["response"] = trial_dir / "response.html"
+        response = response_figure(*(convert(y) for y in (y_test, np.load(hardware.y_keras_path),
+                                                             np.load(hardware.y_path))))
+        write_plotly_page(response, files["response"])
     return files

@@ -13,11 +13,13 @@ import pytest
 import yaml
 
 from calofiles import make_clusters, reshaped_cells, without, write_clusters
+from sweep.artifacts import fetch_artifact
 from sweep.cli import main
 from sweep.config import parse_config
 from sweep.data.cache import cache_key
 from sweep.data.config import DataConfig
 from sweep.data.prepare import prepare_data
+from sweep.data.targets import physical_units
 from sweep.errors import UserError
 
 
@@ -47,6 +49,21 @@ def test_regression_arrays_follow_the_users_transform(tmp_path: Path, suffix: st
         np.testing.assert_allclose(xi[real, :3], cells[real, :3])
         np.testing.assert_allclose(xi[real, 3], np.log(cells[real, 3]) / 10, rtol=1e-6)
         assert np.all(xi[~real] == -6.0)
+
+
+def test_log_target_is_ln_energy_over_ten_and_converts_back_to_gev(tmp_path: Path) -> None:
+    raw = make_clusters(n=60, cells=16)
+    source = write_clusters(tmp_path / "c.npz", raw)
+    d = prepare(tmp_path, source, task="regression", n_constituents=8, target_transform="log")
+    assert d.meta["target_transform"] == "log"
+    y = np.concatenate([d.y_train, d.y_val, d.y_test])[:, 0]
+    energy = physical_units(y, d.meta)
+    np.testing.assert_allclose(np.sort(energy), np.sort(raw["energy"]), rtol=1e-5)
+    np.testing.assert_allclose(np.sort(y), np.sort(np.log(raw["energy"]) / 10), rtol=1e-6)
+    linear = prepare(tmp_path, source, task="regression", n_constituents=8)
+    assert linear.meta["target_transform"] == "linear" and linear.cache_key != d.cache_key
+    np.testing.assert_allclose(physical_units(linear.y_test, linear.meta), linear.y_test * 100.0)
+    assert physical_units(np.array([0.5]), {"target_scale": 2.0}) == pytest.approx([1.0])  # older studies
 
 
 def test_classification_is_one_hot_pi0_pipm_and_cached(tmp_path: Path) -> None:
@@ -132,6 +149,8 @@ def test_study_level_mistakes() -> None:
                                "regression needs calorimeter clusters"),
         "jet classes on clusters": ({"source": "c.npz", "format": "calo", "classes": ["g", "q"]}, "data.classes"),
         "more than 128 cells": ({"source": "c.npz", "format": "calo", "n_constituents": 150}, "at most 128"),
+        "log target on classification": ({"source": "c.npz", "format": "calo", "target_transform": "log"},
+                                         "target_transform: applies to regression"),
     }
     for what, (data, needle) in cases.items():
         with pytest.raises(UserError, match=needle):
@@ -208,5 +227,8 @@ def test_two_trial_regression_study_end_to_end(tmp_path: Path, monkeypatch, caps
             assert math.isfinite(m[name]), (name, m[name])
         assert trial.values[0] == m["mpe"] and trial.values[1] == m["emulated_resolution_iqr"]
         assert m["n_emulated"] == 40 and m["mpe"] >= 0 and m["emulated_resolution_iqr"] >= 0
-        assert "roc" not in trial.user_attrs.get("artifact_ids", {})
+        ids = trial.user_attrs.get("artifact_ids", {})
+        assert "roc" not in ids and "response" in ids
+        page = fetch_artifact(study, trial, "response", tmp_path / f"response{trial.number}.html").read_text()
+        assert "Keras median" in page and "emulated median" in page and "true (GeV)" in page
     assert {t.user_attrs["design"]["quantization"] for t in complete} == {"qat", "ptq"}

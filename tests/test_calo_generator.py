@@ -121,10 +121,10 @@ def test_resumes_from_finished_chunks(tmp_path: Path) -> None:
 # -------------------------------------------------------------------------------------- recipe and CLI
 def test_builtin_pions_recipe(tmp_path: Path, monkeypatch) -> None:
     recipe = BUILTIN_DATASETS["pions"]
-    assert (recipe.clusters_per_class, recipe.seed) == (5000, 20261201)
-    assert recipe.folder_name == "pions-n5000-s20261201.npz"
-    assert recipe.command == ("sweep data generate-pions --out <cache>/pions-n5000-s20261201.npz "
-                              "--clusters-per-class 5000 --seed 20261201")
+    assert (recipe.clusters_per_class, recipe.seed) == (25000, 20261201)
+    assert recipe.folder_name == "pions-n25000-s20261201.npz"
+    assert recipe.command == ("sweep data generate-pions --out <cache>/pions-n25000-s20261201.npz "
+                              "--clusters-per-class 25000 --seed 20261201")
     monkeypatch.setenv("HLS_SWEEP_CACHE", str(tmp_path / "cache"))
     monkeypatch.setitem(builtin.BUILTIN_DATASETS, "pions", PionClusterRecipe("pions", 30, 20261201))
     path = resolve_builtin("pions", progress=False)

@@ -55,7 +55,7 @@ def test_workers_in_different_folders_share_one_artifact_store(two_worker_study)
     assert len(complete) == 2
     for trial in complete:
         ids = trial.user_attrs["artifact_ids"]
-        assert set(ids) == set(ARTIFACT_KINDS)
+        assert set(ids) == set(ARTIFACT_KINDS) - {"response"}  # a classifier: roc, no response
         assert all((store / artifact_id).is_file() for artifact_id in ids.values())
         # listed where optuna-dashboard looks for a trial's artifacts
         listed = {meta.artifact_id for meta in optuna.artifacts.get_all_artifact_meta(trial, storage=study._storage)}

@@ -5,8 +5,8 @@ sanity tests, made in about a minute on 2 cores instead of shipping data in the 
 ``builtin:jets50k`` is 10,000 jets per class (50,000 in all) for the reference studies
 (``studies/deepsets_jets.yaml``, ``studies/mlp_jets.yaml``): made once (1,700 CPU-seconds, about 15-30
 minutes on 2 cores; docs/reference_designs.md), 195 MB, cached. Each jet keeps its leading 150 constituents.
-``builtin:pions`` is 5,000 π⁰ and 5,000 π± calorimeter clusters from the parametrised calorimeter
-simulation (sweep.data.calo_generator, docs/calo_generator.md): one ``.npz`` file, a few seconds to make.
+``builtin:pions`` is 25,000 π⁰ and 25,000 π± calorimeter clusters from the parametrised calorimeter
+simulation (sweep.data.calo_generator, docs/calo_generator.md): one ``.npz`` file (16 MB), about 10 s to make.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class PionClusterRecipe:
 BUILTIN_DATASETS: dict[str, BuiltinDataset | PionClusterRecipe] = {
     "quickstart": BuiltinDataset("quickstart", jets_per_class=800, seed=20261124, chunk_size=200),
     "jets50k": BuiltinDataset("jets50k", jets_per_class=10_000, seed=20261130, chunk_size=500),
-    "pions": PionClusterRecipe("pions", clusters_per_class=5_000, seed=20261201),
+    "pions": PionClusterRecipe("pions", clusters_per_class=25_000, seed=20261201),
 }
 
 

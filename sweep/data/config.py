@@ -44,9 +44,10 @@ class DataConfig(BaseModel):
     task: Literal["classification", "regression"] = "classification"
     #: Calorimeter clusters: the value of every feature of a padded cell (below every real value).
     pad_value: float = Field(-6.0, allow_inf_nan=False)
-    #: Regression on clusters: the network predicts true energy / target_scale (GeV), an O(1) number;
-    #: metrics are computed back in GeV.
+    #: Regression on clusters: the network predicts true energy / target_scale (GeV), an O(1) number
+    #: (``target_transform: linear``) or ln(E/GeV)/10 (``log``); metrics are computed back in GeV.
     target_scale: float = Field(100.0, gt=0)
+    target_transform: Literal["linear", "log"] = "linear"
     #: What the model consumes: constituent lists (DeepSets) or the 16 high-level features (MLP).
     representation: Literal["constituents", "hlf"] = "constituents"
     n_constituents: int = Field(16, ge=1, le=MAX_CONSTITUENTS)
@@ -78,7 +79,7 @@ class DataConfig(BaseModel):
     def cache_json(self) -> str:
         """The config as it enters the prepared-data cache key (jets: without the cluster-only keys,
         so keys made before tasks existed stay valid)."""
-        exclude = None if self.kind == "calo" else {"task", "pad_value", "target_scale"}
+        exclude = None if self.kind == "calo" else {"task", "pad_value", "target_scale", "target_transform"}
         return self.model_dump_json(exclude=exclude)
 
     @model_validator(mode="after")
@@ -87,6 +88,8 @@ class DataConfig(BaseModel):
         if kind == "jets" and self.task == "regression":
             raise ValueError("data.task: regression needs calorimeter clusters (format: calo, builtin:pions or "
                              f"a file with a 'cells' array); {self.source} is jet data (classification only)")
+        if self.task != "regression" and self.target_transform != "linear":
+            raise ValueError("data.target_transform: applies to regression (task: regression) only")
         if kind == "calo":
             from sweep.data.calo import MAX_CELLS
 

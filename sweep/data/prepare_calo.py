@@ -4,8 +4,9 @@ read (task's target checked) → ``max_jets`` subset (stratified by label for cl
 ln(E/GeV)/10 on real cells → feature selection → seeded split → normaliser fitted on the training split's
 real cells only (default ``none``: the users' raw inputs) → every feature of a padded cell = ``pad_value``
 (exactly, whatever the normalisation) → the pad value is refused if any real value reaches it.
-Regression targets are the true energy divided by ``target_scale`` (GeV; default 100, so O(1) numbers a
-small network reaches in a few epochs): ``y`` is ``(N, 1)`` float32; ``meta["target_scale"]`` converts back.
+Regression targets (:mod:`sweep.data.targets`) are the true energy divided by ``target_scale`` (GeV; default
+100, so O(1) numbers) or, with ``target_transform: log``, ln(E/GeV)/10: ``y`` is ``(N, 1)`` float32;
+``meta["target_transform"]`` and ``meta["target_scale"]`` convert back.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sweep.data.loaders import stratified_subset
 from sweep.data.normalize import fit_normalizer
 from sweep.data.prepared import PreparedData
 from sweep.data.split import SPLITS, stratified_split
+from sweep.data.targets import energy_to_target
 from sweep.errors import UserError
 
 
@@ -64,7 +66,11 @@ def prepare_clusters(cfg: DataConfig, path: Path, key: str) -> PreparedData:
     check_pad_value(x, real, cfg.pad_value, names, path)
 
     if regression:
-        y = (data.energy[keep][:, None] / cfg.target_scale).astype(np.float32)
+        energy = data.energy[keep][:, None]
+        if cfg.target_transform == "log" and np.any(energy <= 0):
+            raise UserError(f"{path}: target_transform log needs positive energies; "
+                            f"{int(np.count_nonzero(energy <= 0))} cluster(s) have energy <= 0")
+        y = energy_to_target(energy, cfg.target_transform, cfg.target_scale)
         targets: tuple[str, ...] = ("energy",)
     else:
         y = np.eye(len(CALO_CLASSES), dtype=np.float32)[strata]
@@ -86,7 +92,8 @@ def prepare_clusters(cfg: DataConfig, path: Path, key: str) -> PreparedData:
         "normalizer": {"kind": norm.kind, "center": norm.center.tolist(), "scale": norm.scale.tolist(),
                        "fitted_on": "real cells of the training split"},
         "pad_value": cfg.pad_value,
-        "target_scale": cfg.target_scale if regression else None,  # y × target_scale = energy in GeV
+        "target_scale": cfg.target_scale if regression else None,  # linear: y × target_scale = E in GeV
+        "target_transform": cfg.target_transform if regression else None,  # log: E = exp(10 y) GeV
         "seconds": round(time.perf_counter() - t0, 3),
     }
     return PreparedData(**arrays, task=cfg.task, target_names=targets, feature_names=names, normalizer=norm,
