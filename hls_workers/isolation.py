@@ -21,11 +21,45 @@ class HardwareStageError(RuntimeError):
 _executor: ProcessPoolExecutor | None = None
 
 
+#: How often the hardware worker checks that the process that started it is still there.
+PARENT_CHECK_S = 1.0
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Hardware-worker initializer: exit as soon as the trial process that started it is gone (killed with
+    ``kill -9``, out of memory), instead of living on with its 500 MB. Linux: the kernel signals it at once
+    (``PR_SET_PDEATHSIG``); everywhere: a daemon thread notices the re-parenting within a second."""
+    import os
+    import signal
+    import threading
+    import time
+
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:  # the parent died before this ran
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _hardware_executor() -> ProcessPoolExecutor:
-    """One loky worker of our own (not joblib's shared reusable pool, which ``Parallel`` resizes)."""
+    """One loky worker of our own (not joblib's shared reusable pool, which ``Parallel`` resizes), tied to
+    this process's life (:func:`_exit_with_parent`)."""
     global _executor
     if _executor is None:
-        _executor = ProcessPoolExecutor(max_workers=1)
+        import os
+
+        _executor = ProcessPoolExecutor(max_workers=1, initializer=_exit_with_parent, initargs=(os.getpid(),))
     return _executor
 
 

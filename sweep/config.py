@@ -184,6 +184,26 @@ class ConstraintsConfig(_Strict):
         return out
 
 
+class WorkersConfig(_Strict):
+    """How workers sharing a study find out about each other's deaths (RDB storages: SQLite, PostgreSQL).
+
+    A running trial writes a heartbeat every ``heartbeat_interval_s``; one whose last heartbeat is older
+    than ``grace_period_s`` belongs to a dead worker: it is failed (``fail_reason`` says so) and retried as a
+    new trial with the same parameters (``retry_of``), at most ``max_retry`` times per original trial.
+    """
+
+    heartbeat_interval_s: int = Field(60, ge=1)
+    grace_period_s: int = Field(180, ge=2)
+    max_retry: int = Field(2, ge=0)
+
+    @model_validator(mode="after")
+    def _grace_after_heartbeat(self) -> "WorkersConfig":
+        if self.grace_period_s <= self.heartbeat_interval_s:
+            raise ValueError(f"grace_period_s ({self.grace_period_s}) must be longer than heartbeat_interval_s "
+                             f"({self.heartbeat_interval_s}), or live trials are taken for dead ones")
+        return self
+
+
 class StudyConfig(_Strict):
     """A whole study file."""
 
@@ -204,6 +224,7 @@ class StudyConfig(_Strict):
     constraints: ConstraintsConfig = Field(default_factory=ConstraintsConfig)
     n_trials: int = Field(10, ge=1)
     timeout_per_trial_s: float = Field(900, gt=0)
+    workers: WorkersConfig = Field(default_factory=WorkersConfig)
     #: Designs tried first (e.g. published references): parameter name → value, as Optuna params.
     enqueue: list[dict[str, Any]] = Field(default_factory=list)
     #: Where each trial's saved model and hls4ml project are kept.

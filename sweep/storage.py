@@ -6,8 +6,10 @@ import os
 import random
 import re
 import time
+import warnings
 from contextlib import closing
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import optuna
 from sqlalchemy.engine import make_url
@@ -15,7 +17,14 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError
 
 from sweep.errors import UserError
 
+if TYPE_CHECKING:
+    from sweep.config import WorkersConfig
+
 SUPPORTED = ("sqlite", "postgresql")
+#: Optuna's journal file storage (shared file systems without a database server): ``journal:///FILE``.
+JOURNAL_PREFIX = "journal:///"
+#: Optuna's gRPC storage proxy (``sweep storage-proxy``) in front of a database: ``grpc://HOST:PORT``.
+GRPC_PREFIX = "grpc://"
 
 #: ``scheme://user:`` … ``@`` of a URL SQLAlchemy cannot parse: everything up to the last ``@`` is masked.
 _USERINFO_PASSWORD_LOOSE = re.compile(r"(://[^:/?#@\s]*:).*@", re.DOTALL)
@@ -80,8 +89,49 @@ def with_password_from_env(url: str, env_name: str | None) -> str:
     return parsed.set(password=password).render_as_string(hide_password=False)
 
 
+def storage_kind(url: str) -> str:
+    """``journal`` (Optuna's journal file), ``grpc`` (Optuna's gRPC storage proxy) or ``rdb`` (a database URL)."""
+    text = str(url)
+    if text.startswith(JOURNAL_PREFIX):
+        return "journal"
+    if text.startswith(GRPC_PREFIX):
+        return "grpc"
+    return "rdb"
+
+
+def journal_path(url: str) -> Path:
+    """The file of a ``journal:///FILE`` URL (``journal:///study.log`` relative, ``journal:////abs/study.log``)."""
+    return Path(str(url)[len(JOURNAL_PREFIX):])
+
+
+def grpc_address(url: str) -> tuple[str, int]:
+    """``(host, port)`` of a ``grpc://HOST:PORT`` URL (:class:`UserError` when malformed)."""
+    rest = str(url)[len(GRPC_PREFIX):].rstrip("/")
+    host, _, port = rest.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UserError(f"storage {display_url(url)!r}: a storage proxy URL is grpc://HOST:PORT, e.g. grpc://head:13000")
+    return host.strip("[]"), int(port)
+
+
+def _normalize_journal(url: str) -> str:
+    path = journal_path(url)
+    if not str(path) or str(path) == ".":
+        raise UserError(f"storage {url!r}: a journal storage needs a file, e.g. journal:///study.log")
+    if not path.parent.exists():
+        raise UserError(f"storage {url!r}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise UserError(f"storage {url!r}: {path} is a folder, not a journal file")
+    return url
+
+
 def normalize_url(url: str) -> str:
     """Check the URL's form; ``postgresql://`` is served by psycopg 3."""
+    kind = storage_kind(url)
+    if kind == "journal":
+        return _normalize_journal(url)
+    if kind == "grpc":
+        grpc_address(url)
+        return url
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -92,7 +142,8 @@ def normalize_url(url: str) -> str:
                         "characters in a password must be URL-encoded, e.g. @ as %40, / as %2F)") from None
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED:
-        raise UserError(f"storage {display_url(url)!r}: unsupported database {backend!r}; use sqlite or postgresql")
+        raise UserError(f"storage {display_url(url)!r}: unsupported database {backend!r}; use sqlite or postgresql "
+                        "(or journal:///FILE, grpc://HOST:PORT)")
     if "@" in (parsed.host or ""):  # user:p@ss@host: SQLAlchemy took the password's tail for the host
         raise UserError(f"storage {display_url(url)!r}: more than one @ in the URL; special characters in a "
                         "password must be URL-encoded, e.g. @ as %40")
@@ -113,7 +164,19 @@ def normalize_url(url: str) -> str:
 
 
 def check_reachable(url: str) -> None:
-    """Connect once to a server database (SQLite files are checked by :func:`normalize_url`)."""
+    """Connect once to a server database or storage proxy (files are checked by :func:`normalize_url`)."""
+    kind = storage_kind(url)
+    if kind == "journal":
+        return
+    if kind == "grpc":
+        import socket
+
+        host, port = grpc_address(url)
+        try:
+            socket.create_connection((host, port), timeout=10).close()
+        except OSError as exc:
+            raise UserError(f"storage {url}: cannot connect to the storage proxy: {exc.strerror or exc}") from None
+        return
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return
@@ -140,11 +203,18 @@ def check_existing_sqlite(url: str) -> None:
     Opening a missing (or empty) file with Optuna would create it and its tables; only ``sweep run``
     with a study file may do that. Server databases are left to :func:`check_reachable`.
     """
+    hint = "`sweep run STUDY.yaml` creates one"
+    if storage_kind(url) == "journal":
+        path = journal_path(url)
+        if not path.is_file() or path.stat().st_size == 0:
+            raise UserError(f"storage {url!r}: no journal {path} (or it is empty); {hint}")
+        return
+    if storage_kind(url) == "grpc":
+        return
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return
     path = Path(parsed.database or "")
-    hint = "`sweep run STUDY.yaml` creates one"
     if not path.exists():
         raise UserError(f"storage {display_url(url)!r}: no such SQLite file {path}; {hint}")
     if path.stat().st_size == 0:
@@ -160,25 +230,87 @@ def check_existing_sqlite(url: str) -> None:
         raise UserError(f"storage {display_url(url)!r}: {path} is an SQLite database but not an Optuna storage")
 
 
-def open_storage(url: str, attempts: int = 5, create: bool = True) -> optuna.storages.BaseStorage:
-    """Optuna RDB storage for ``url``; server databases get heartbeats so dead workers' trials are failed.
+def open_storage(url: str, attempts: int = 5, create: bool = True,
+                 workers: "WorkersConfig | None" = None) -> optuna.storages.BaseStorage:
+    """Optuna storage for ``url``: an RDB (SQLite, PostgreSQL), a journal file or a gRPC storage proxy.
 
-    ``create=False`` (commands that only read or continue a study): a missing or empty SQLite file is a
-    :class:`UserError` instead of a new storage. Workers started together on a fresh database race to
-    create Optuna's tables (PostgreSQL then reports a duplicate type or table to all but one): the losers
-    wait a moment and open it again.
+    ``create=False`` (commands that only read or continue a study): a missing or empty SQLite or journal
+    file is a :class:`UserError` instead of a new storage. ``workers`` (processes that run trials): RDB
+    storages get heartbeats, the grace period and the dead-worker retry of :class:`~sweep.config.WorkersConfig`
+    (:class:`RetryDeadWorkerTrial`); SQLite is switched to WAL so several processes can share the file.
+    Workers started together on a fresh database race to create Optuna's tables (PostgreSQL then reports
+    a duplicate type or table to all but one): the losers wait a moment and open it again.
     """
     url = normalize_url(url)
     if not create:
         check_existing_sqlite(url)
     check_reachable(url)
-    if make_url(url).get_backend_name() == "sqlite":
-        options: dict = {"engine_kwargs": {"connect_args": {"timeout": 60}}}
-    else:
-        options = {"heartbeat_interval": 60, "grace_period": 180}
+    kind = storage_kind(url)
+    if kind == "journal":
+        from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+        return JournalStorage(JournalFileBackend(str(journal_path(url))))
+    if kind == "grpc":
+        host, port = grpc_address(url)
+        return optuna.storages.GrpcStorageProxy(host=host, port=port)
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    if sqlite:
+        options: dict = {"engine_kwargs": {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}}
+        if workers is not None:
+            enable_wal(Path(make_url(url).database or ""))
+    else:  # many workers, each with a heartbeat thread: a small pool, dropped connections noticed and replaced
+        options = {"engine_kwargs": {"pool_size": 2, "max_overflow": 4, "pool_pre_ping": True, "pool_recycle": 1800,
+                                     "connect_args": {"connect_timeout": 10}}}
+    if workers is not None:
+        options.update(heartbeat_interval=workers.heartbeat_interval_s, grace_period=workers.grace_period_s,
+                       heartbeat_stale_trial_callback=RetryDeadWorkerTrial(workers.max_retry, workers.grace_period_s))
     for attempt in range(attempts - 1):
         try:
-            return optuna.storages.RDBStorage(url, **options)
+            return _rdb_storage(url, options)
         except (IntegrityError, ProgrammingError):
             time.sleep(0.5 + random.random() * (attempt + 1))
-    return optuna.storages.RDBStorage(url, **options)
+    return _rdb_storage(url, options)
+
+
+def _rdb_storage(url: str, options: dict) -> optuna.storages.RDBStorage:
+    with warnings.catch_warnings():  # heartbeat_interval is "experimental" in Optuna 5
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(url, **options)
+
+
+#: Seconds an SQLite writer waits for another process's lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 120
+
+
+def enable_wal(path: Path) -> None:
+    """Put the SQLite file ``path`` in write-ahead-log mode (persistent; readers no longer block the writer)."""
+    import sqlite3
+
+    with closing(sqlite3.connect(str(path), timeout=SQLITE_BUSY_TIMEOUT_S)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+
+
+#: Trial user attributes of a retry: the trial it retries, and why.
+RETRY_OF_ATTR = "retry_of"
+RETRY_REASON_ATTR = "retry_reason"
+
+
+class RetryDeadWorkerTrial:
+    """Heartbeat-stale trial callback: the dead worker's trial (already FAIL) is retried as a new trial with
+    the same parameters (Optuna's :class:`~optuna.storages.RetryHeartbeatStaleTrialCallback`), which also
+    carries ``retry_of`` (the dead trial's number) and ``retry_reason``; ``max_retry`` retries per original."""
+
+    def __init__(self, max_retry: int, grace_period_s: int) -> None:
+        self.max_retry = max_retry
+        self.grace_period_s = grace_period_s
+
+    def __call__(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        import copy
+
+        retried = copy.deepcopy(trial)
+        retried.user_attrs = {**trial.user_attrs, RETRY_OF_ATTR: trial.number,
+                              RETRY_REASON_ATTR: f"trial {trial.number}'s worker died (no heartbeat for "
+                                                 f"{self.grace_period_s} s)"}
+        for stale in ("fail_reason", "prune_reason", "artifact_ids"):
+            retried.user_attrs.pop(stale, None)
+        optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=self.max_retry)(study, retried)

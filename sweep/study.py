@@ -24,6 +24,7 @@ from sweep.pipeline import PTQ_MODELS_DIR, run_design, training_seed
 from sweep.samplers import make_sampler
 from sweep.space import SearchSpace
 from sweep.storage import display_url, open_storage, url_without_password
+from sweep.worker import WORKER_ATTR, worker_id
 from sweep.training import TrialFailed
 from sweep.versions import stack_versions
 
@@ -49,7 +50,7 @@ def open_study(cfg: StudyConfig, storage_url: str, study_name: str) -> tuple[opt
     The creator samples with ``sampler.seed``; every worker that joins later gets its own seed
     (:func:`worker_sampler_seed`), recorded on its trials as ``sampler_seed``.
     """
-    storage = open_storage(storage_url)
+    storage = open_storage(storage_url, workers=cfg.workers)
     directions = directions_of(cfg)
     options = sampler_options(cfg)
     try:
@@ -57,8 +58,7 @@ def open_study(cfg: StudyConfig, storage_url: str, study_name: str) -> tuple[opt
         study = optuna.create_study(study_name=study_name, storage=storage, sampler=sampler, directions=directions)
         created = True
     except optuna.exceptions.DuplicatedStudyError:
-        sampler = make_sampler(cfg.sampler.name, worker_sampler_seed(cfg.sampler.seed), options)
-        study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler)
+        study = _load_to_work(cfg, storage, study_name)
         wanted = [optuna.study.StudyDirection.MAXIMIZE if d == "maximize" else optuna.study.StudyDirection.MINIMIZE
                   for d in directions]
         if list(study.directions) != wanted:
@@ -76,6 +76,21 @@ def open_study(cfg: StudyConfig, storage_url: str, study_name: str) -> tuple[opt
         for params in cfg.enqueue:
             study.enqueue_trial(params, skip_if_exists=True)
     return study, created
+
+
+def _load_to_work(cfg: StudyConfig, storage: optuna.storages.BaseStorage, study_name: str) -> optuna.Study:
+    """The existing study with a sampler of this worker's own seed (:func:`worker_sampler_seed`)."""
+    sampler = make_sampler(cfg.sampler.name, worker_sampler_seed(cfg.sampler.seed), sampler_options(cfg))
+    return optuna.load_study(study_name=study_name, storage=storage, sampler=sampler)
+
+
+def join_study(storage_url: str, study_name: str) -> tuple[optuna.Study, StudyConfig]:
+    """An existing study and its stored config, opened to run trials (``sweep worker``): heartbeats and the
+    dead-worker retry of its ``workers`` settings. :class:`UserError` if there is no such study."""
+    cfg = stored_config(storage_url, study_name)
+    study = _load_to_work(cfg, open_storage(storage_url, create=False, workers=cfg.workers), study_name)
+    store_path_of(study)  # the shared artifact folder must be reachable from this machine
+    return study, cfg
 
 
 def sampler_options(cfg: StudyConfig) -> dict[str, Any]:
@@ -107,6 +122,9 @@ def storable_config(cfg: StudyConfig) -> dict[str, Any]:
     their own through the URL, ``storage_password_env``, ``PGPASSWORD`` or ``~/.pgpass``)."""
     data = cfg.model_dump(mode="json")
     data["storage"] = url_without_password(data["storage"])
+    source = Path(cfg.data.source).expanduser()
+    if not cfg.data.source.startswith("builtin:") and source.exists():  # workers may start in other folders
+        data["data"]["source"] = str(source.resolve())
     return data
 
 
@@ -141,6 +159,7 @@ class TrialRunner:
         trial.set_user_attr("sampler_seed", getattr(trial.study.sampler, "hls_sweep_seed", None))
         trial.set_user_attr("versions", stack_versions())
         trial.set_user_attr("data_cache_key", self.data.cache_key)
+        trial.set_user_attr(WORKER_ATTR, worker_id())
         limits = self.cfg.constraints.limits()
         try:
             design = self.space.sample(trial)

@@ -48,9 +48,31 @@ def _as_server_user(args: list[str]) -> list[str]:
     return args
 
 
+class PostgresServer:
+    """A running throwaway server: its URL (no password) and a restart, as an operator would do it."""
+
+    def __init__(self, url: str, bin_dir: Path, data: Path) -> None:
+        self.url = url
+        self._bin_dir = bin_dir
+        self._data = data
+
+    def restart(self) -> None:
+        """Stop the server (fast shutdown: open connections are cut) and start it again on the same port."""
+        subprocess.run(_as_server_user([str(self._bin_dir / "pg_ctl"), "-D", str(self._data), "-m", "fast", "-w",
+                                        "-l", str(self._data / "server.log"), "restart"]),
+                       check=True, capture_output=True)
+
+
 @contextmanager
 def throwaway_postgres(password: str | None = None) -> Iterator[str]:
-    """Yield a URL ``postgresql://sweep@127.0.0.1:<port>/sweeps`` of a fresh server; stop and delete it afterwards.
+    """Yield a URL ``postgresql://sweep@127.0.0.1:<port>/sweeps`` of a fresh server (:func:`postgres_server`)."""
+    with postgres_server(password) as server:
+        yield server.url
+
+
+@contextmanager
+def postgres_server(password: str | None = None) -> Iterator[PostgresServer]:
+    """Yield a fresh server (URL ``postgresql://sweep@127.0.0.1:<port>/sweeps``); stop and delete it afterwards.
 
     The data folder is a new folder under the system temp dir (pytest's own are private to root).
     Without ``password`` every connection is trusted. With it, role ``sweep`` has that password and TCP
@@ -86,7 +108,7 @@ def throwaway_postgres(password: str | None = None) -> Iterator[str]:
         env = {**os.environ, "PGPASSWORD": password} if password is not None else None
         subprocess.run(_as_server_user([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
                                         "-U", "sweep", "sweeps"]), check=True, capture_output=True, env=env)
-        yield f"postgresql://sweep@127.0.0.1:{port}/sweeps"
+        yield PostgresServer(f"postgresql://sweep@127.0.0.1:{port}/sweeps", bin_dir, data)
     finally:
         subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
                        capture_output=True)

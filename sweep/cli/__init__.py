@@ -17,6 +17,7 @@ from sweep.cli.export import export
 from sweep.cli.report import report
 from sweep.cli.study import register_study_commands
 from sweep.cli.trace import trace
+from sweep.cli.workers import storage_proxy, worker
 from sweep.errors import UserError
 
 app = typer.Typer(
@@ -31,6 +32,8 @@ app.command()(export)
 app.command()(report)
 app.command()(dashboard)
 app.command()(trace)
+app.command()(worker)
+app.command(name="storage-proxy")(storage_proxy)
 app.add_typer(data_app, name="data")
 
 

@@ -14,6 +14,7 @@ from rich.console import Console, Group, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sweep.cli.workers import trial_line
 from sweep.errors import UserError, check_can_write
 
 console = Console(stderr=True)
@@ -133,6 +134,7 @@ def run(
     synth_top: int = typer.Option(0, "--synth-top", min=0,
                                   help="afterwards promote the K best Pareto trials, as `sweep synth --top K`"),
     synth_estimator: str = typer.Option("csynth", "--synth-estimator", help="csynth, vsynth or yosys (with --synth-top)"),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="local worker processes (each one trial at a time)"),
 ) -> None:
     """Run (or continue) a study: each trial trains, converts, emulates and scores one design."""
     from sweep.config import load_config
@@ -154,7 +156,7 @@ def run(
         storage_url = with_password_from_env(storage_url, cfg.storage_password_env)
     check_reachable(normalize_url(storage_url))  # before any heavy import or data preparation
     try:
-        _run(cfg, storage_url, name, n_trials or cfg.n_trials)
+        _run(cfg, storage_url, name, n_trials or cfg.n_trials, jobs)
         if synth_top:
             _promote(storage_url, name, synth_top, synth_estimator, SYNTH_TIMEOUT_S)
     except KeyboardInterrupt:
@@ -165,7 +167,7 @@ def run(
         raise typer.Exit(130) from None
 
 
-def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
+def _run(cfg, storage_url: str, name: str, n_trials: int, jobs: int = 1) -> None:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -185,6 +187,10 @@ def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
                 f"({done_before} trials so far); running {n_trials} more")
     console.log(f"artifact store: {study.user_attrs['artifact_store']}")
     artifacts_root = Path(cfg.artifacts_dir) / name
+    if jobs > 1:
+        _run_workers(study, storage_url, name, n_trials, jobs, artifacts_root)
+        _show_front(study, name, artifacts_root)
+        return
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("{task.fields[stage]}"), console=console) as progress:
         task = progress.add_task("trials", total=n_trials, stage="")
@@ -194,18 +200,52 @@ def _run(cfg, storage_url: str, name: str, n_trials: int) -> None:
 
         def trial_end(study, trial) -> None:
             progress.advance(task)
-            state = trial.state.name
-            if state == "COMPLETE":
-                values = ", ".join(f"{n}={v:.4g}" for n, v in zip(study.metric_names or [], trial.values))
-                console.log(f"trial {trial.number} COMPLETE: {values}")
-            else:
-                reason = trial.user_attrs.get("fail_reason") or trial.user_attrs.get("prune_reason", "")
-                console.log(f"trial {trial.number} {state}: {reason}")
+            console.log(trial_line(study, trial))
 
         runner = TrialRunner(cfg, data, artifacts_root, stage=stage)
         start = time.perf_counter()
         run_study(study, runner, n_trials, on_trial_end=trial_end)
     console.log(f"{n_trials} trials in {time.perf_counter() - start:.0f} s")
+    _show_front(study, name, artifacts_root)
+
+
+def _run_workers(study, storage_url: str, name: str, n_trials: int, jobs: int, artifacts_root: Path) -> None:
+    """``--jobs N``: N local worker processes until the study has ``n_trials`` more done trials."""
+    from sweep.fleet import start_workers, stop_workers, watch
+    from sweep.worker import study_progress
+
+    total = study_progress(study).done + n_trials
+    log_dir = artifacts_root / "workers"
+    workers = start_workers(storage_url, name, jobs, total, log_dir)
+    console.log(f"{jobs} worker processes until {total} trials are done; their logs: {log_dir}/worker-<i>.log")
+    start = time.perf_counter()
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("{task.fields[stage]}"), console=console) as progress:
+        first = study_progress(study).done
+        task = progress.add_task("trials", total=n_trials, stage="")
+
+        def on_progress(state, alive: int) -> None:
+            progress.update(task, completed=min(state.done - first, n_trials),
+                            stage=f"{alive} workers, {state.running} running, {state.waiting} waiting")
+
+        try:
+            failed = watch(study, workers, on_progress, lambda trial: console.log(trial_line(study, trial)))
+        except KeyboardInterrupt:
+            stop_workers(workers)
+            raise
+    for worker in failed:
+        console.log(f"worker {worker.index} exited with status {worker.process.returncode}; see {worker.log}")
+    state = study_progress(study)
+    console.log(f"{state.done - first} trials in {time.perf_counter() - start:.0f} s with {jobs} workers "
+                f"({state.retried} retried after a dead worker)")
+    if state.done < total:
+        console.print(f"the workers stopped with {state.done} of {total} trials done; see {log_dir}")
+        raise typer.Exit(1)
+
+
+def _show_front(study, name: str, artifacts_root: Path) -> None:
+    import optuna
+
     from sweep.report import pareto_rows
 
     out.print(_rows_table(f"Pareto front of {name!r} ({len(study.trials)} trials)", pareto_rows(study),
