@@ -87,7 +87,8 @@ def measure(mode: str, db_url: str, workers: int, trials: int) -> dict:
     return {"mode": mode, "workers": workers, "trials": trials, "seconds": round(seconds, 2),
             "trials_per_s": round(len(numbers) / seconds, 1),
             "storage_ms_per_trial": round(1000 * workers * seconds / max(len(numbers), 1), 2),
-            "lost": max(trials - done, 0), "duplicated": len(numbers) - len(set(numbers)),
+            "lost": max(trials - done, 0), "extra": max(done - trials, 0),
+            "duplicated": len(numbers) - len(set(numbers)),
             "complete": sum(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)),
             "worker_exit_codes": sorted({p.exitcode for p in processes})}
 

@@ -113,6 +113,19 @@ def grpc_address(url: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
+def check_grpc_available() -> None:
+    """Optuna 5.0's gRPC stubs need protobuf >= 5.26; the pinned TensorFlow 2.15 needs protobuf < 5, so in
+    the locked environment the proxy cannot run: one :class:`UserError` line instead of an ImportError."""
+    try:
+        import optuna.storages._grpc.auto_generated.api_pb2  # noqa: F401
+    except ImportError as exc:
+        import google.protobuf
+
+        raise UserError(f"the gRPC storage proxy is not available here: Optuna's gRPC code needs protobuf >= 5.26, "
+                        f"this environment has {google.protobuf.__version__} (pinned by TensorFlow 2.15, which "
+                        f"needs < 5; {exc.msg.split(' (')[0]}); connect workers to PostgreSQL directly") from None
+
+
 def _normalize_journal(url: str) -> str:
     path = journal_path(url)
     if not str(path) or str(path) == ".":
@@ -131,6 +144,7 @@ def normalize_url(url: str) -> str:
         return _normalize_journal(url)
     if kind == "grpc":
         grpc_address(url)
+        check_grpc_available()
         return url
     try:
         parsed = make_url(url)

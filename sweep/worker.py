@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -48,18 +49,26 @@ class StudyProgress:
 
 
 def study_progress(study: optuna.Study) -> StudyProgress:
-    """Count the study's trials as workers see them (see :class:`StudyProgress`)."""
-    trials = study.get_trials(deepcopy=False)
-    retried = {number for t in trials for number in t.system_attrs.get("retry_history", ())}
-    finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)]
-    done = [t for t in finished if t.number not in retried]
+    """Count the study's trials as workers see them (see :class:`StudyProgress`). Counts come from the
+    storage per state (an SQL ``COUNT``); the trials themselves are read only when some failed, to find
+    the retried ones."""
+    storage, study_id = study._storage, study._study_id
+    counts = {state: storage.get_n_trials(study_id, state=state)
+              for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING,
+                            TrialState.WAITING)}
+    retried: set[int] = set()
+    if counts[TrialState.FAIL]:
+        trials = study.get_trials(deepcopy=False)
+        retried = {number for t in trials for number in t.system_attrs.get("retry_history", ())}
+        retried &= {t.number for t in trials if t.state == TrialState.FAIL}
+    finished = counts[TrialState.COMPLETE] + counts[TrialState.PRUNED] + counts[TrialState.FAIL]
     return StudyProgress(
-        done=len(done),
-        complete=sum(t.state == TrialState.COMPLETE for t in trials),
-        running=sum(t.state == TrialState.RUNNING for t in trials),
-        waiting=sum(t.state == TrialState.WAITING for t in trials),
+        done=finished - len(retried),
+        complete=counts[TrialState.COMPLETE],
+        running=counts[TrialState.RUNNING],
+        waiting=counts[TrialState.WAITING],
         retried=len(retried),
-        failed=sum(t.state == TrialState.FAIL for t in done),
+        failed=counts[TrialState.FAIL] - len(retried),
     )
 
 
@@ -123,7 +132,9 @@ def run_worker(study: optuna.Study, run_one: Callable[[], None], total: int | No
 def _next_action(study: optuna.Study, total: int | None, heartbeats: bool) -> tuple[str, StudyProgress | None]:
     """``run`` a trial, ``wait`` for the last ones running elsewhere, or ``stop``."""
     if heartbeats:
-        fail_stale_trials(study)
+        with warnings.catch_warnings():  # "experimental" in Optuna 5
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            fail_stale_trials(study)
     if total is None:
         return "run", None
     progress = study_progress(study)

@@ -24,6 +24,16 @@ needs_postgres = [
     pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL server binaries are not installed"),
     pytest.mark.skipif(server_user_missing(), reason="running as root without a 'postgres' user to start the server"),
 ]
+def _grpc_works() -> bool:
+    try:
+        import optuna.storages._grpc.auto_generated.api_pb2  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+#: False in the locked stack: Optuna 5.0's gRPC stubs need protobuf >= 5.26, TensorFlow 2.15 pins protobuf < 5.
+GRPC_WORKS = _grpc_works()
 ENV = {**os.environ, "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3"}
 SWEEP = [sys.executable, "-m", "sweep.cli"]
 
@@ -212,7 +222,10 @@ def test_worker_mistakes_are_one_line(tmp_path: Path) -> None:
         (["worker", "--study-name", "s"], "give --storage"),
         (["worker", "--storage", sqlite, "--study-name", "s"], "no such SQLite file"),
         (["worker", "--storage", "postgresql://u@127.0.0.1:1/db", "--study-name", "s"], "cannot connect"),
-        (["worker", "--storage", "grpc://127.0.0.1:1", "--study-name", "s"], "cannot connect to the storage proxy"),
+        (["worker", "--storage", "grpc://127.0.0.1:1", "--study-name", "s"],
+         "cannot connect to the storage proxy" if GRPC_WORKS else "gRPC storage proxy is not available here"),
+        (["storage-proxy", "--storage", sqlite, "--port", "1"],
+         "cannot be used" if GRPC_WORKS else "gRPC storage proxy is not available here"),
         (["worker", "--storage", "grpc://nohost", "--study-name", "s"], "grpc://HOST:PORT"),
         (["worker", "--storage", f"journal:///{tmp_path / 'none.log'}", "--study-name", "s"], "no journal"),
         (["storage-proxy", "--storage", f"journal:///{tmp_path / 'x.log'}"], "the proxy serves a database"),
@@ -242,3 +255,16 @@ def test_worker_server_mistakes_never_print_the_password(tmp_path: Path, quickst
             lines = done.stderr.strip().splitlines()
             assert done.returncode == 2 and len(lines) == 1 and needle in lines[0], done.stderr
             assert secret not in done.stderr + done.stdout and "wrong-Pass" not in done.stderr + done.stdout
+
+
+def test_progress_counts_a_retried_failure_once() -> None:
+    """A dead worker's FAIL that a later trial retries is not done; a plain FAIL (NaN loss) is."""
+    study = optuna.create_study()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    fail = optuna.trial.TrialState.FAIL
+    study.add_trial(optuna.trial.create_trial(state=fail, params={}, distributions={}))  # 2: retried below
+    study.add_trial(optuna.trial.create_trial(state=fail, params={}, distributions={}))  # 3: a plain failure
+    study.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.WAITING, params={}, distributions={},
+                                              system_attrs={"failed_trial": 2, "retry_history": [2]}))
+    progress = study_progress(study)
+    assert (progress.done, progress.complete, progress.failed, progress.retried, progress.waiting) == (3, 2, 1, 1, 1)

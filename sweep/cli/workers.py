@@ -136,10 +136,11 @@ def storage_proxy(
     ``--storage grpc://HOST:PORT`` (one database connection pool for all of them)."""
     if not storage:
         raise UserError(f"give --storage URL (or set {STORAGE_ENV})")
-    from sweep.storage import display_url, open_storage, storage_kind
+    from sweep.storage import check_grpc_available, display_url, open_storage, storage_kind
 
     if storage_kind(storage) != "rdb":
         raise UserError(f"storage {display_url(storage)!r}: the proxy serves a database (sqlite or postgresql URL)")
+    check_grpc_available()
     import socket
 
     with socket.socket() as probe:
