@@ -9,7 +9,7 @@ import time
 import warnings
 from contextlib import closing
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import optuna
 from sqlalchemy.engine import make_url
@@ -17,8 +17,13 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, ProgrammingError
 
 from sweep.errors import UserError
 
-if TYPE_CHECKING:
-    from sweep.config import WorkersConfig
+
+class HeartbeatSettings(Protocol):
+    """What :func:`open_storage` reads from a study's ``workers:`` section (:class:`sweep.config.WorkersConfig`)."""
+
+    heartbeat_interval_s: int
+    grace_period_s: int
+    max_retry: int
 
 SUPPORTED = ("sqlite", "postgresql")
 #: Optuna's journal file storage (shared file systems without a database server): ``journal:///FILE``.
@@ -245,12 +250,12 @@ def check_existing_sqlite(url: str) -> None:
 
 
 def open_storage(url: str, attempts: int = 5, create: bool = True,
-                 workers: "WorkersConfig | None" = None) -> optuna.storages.BaseStorage:
+                 workers: HeartbeatSettings | None = None) -> optuna.storages.BaseStorage:
     """Optuna storage for ``url``: an RDB (SQLite, PostgreSQL), a journal file or a gRPC storage proxy.
 
     ``create=False`` (commands that only read or continue a study): a missing or empty SQLite or journal
     file is a :class:`UserError` instead of a new storage. ``workers`` (processes that run trials): RDB
-    storages get heartbeats, the grace period and the dead-worker retry of :class:`~sweep.config.WorkersConfig`
+    storages get heartbeats, the grace period and the dead-worker retry of a study's ``workers:`` settings
     (:class:`RetryDeadWorkerTrial`); SQLite is switched to WAL so several processes can share the file.
     Workers started together on a fresh database race to create Optuna's tables (PostgreSQL then reports
     a duplicate type or table to all but one): the losers wait a moment and open it again.
