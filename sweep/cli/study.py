@@ -11,10 +11,9 @@ from typing import Optional
 import typer
 from rich import box
 from rich.console import Console, Group, RenderableType
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sweep.cli.workers import trial_line
+from sweep.cli.workers import trial_line, trial_progress
 from sweep.errors import UserError, check_can_write
 
 console = Console(stderr=True)
@@ -191,8 +190,7 @@ def _run(cfg, storage_url: str, name: str, n_trials: int, jobs: int = 1) -> None
         _run_workers(study, storage_url, name, n_trials, jobs, artifacts_root)
         _show_front(study, name, artifacts_root)
         return
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.fields[stage]}"), console=console) as progress:
+    with trial_progress() as progress:
         task = progress.add_task("trials", total=n_trials, stage="")
 
         def stage(number: int, what: str) -> None:
@@ -214,14 +212,13 @@ def _run_workers(study, storage_url: str, name: str, n_trials: int, jobs: int, a
     from sweep.fleet import start_workers, stop_workers, watch
     from sweep.worker import study_progress
 
-    total = study_progress(study).done + n_trials
+    first = study_progress(study).done
+    total = first + n_trials
     log_dir = artifacts_root / "workers"
     workers = start_workers(storage_url, name, jobs, total, log_dir)
     console.log(f"{jobs} worker processes until {total} trials are done; their logs: {log_dir}/worker-<i>.log")
     start = time.perf_counter()
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.fields[stage]}"), console=console) as progress:
-        first = study_progress(study).done
+    with trial_progress() as progress:
         task = progress.add_task("trials", total=n_trials, stage="")
 
         def on_progress(state, alive: int) -> None:

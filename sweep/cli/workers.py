@@ -30,6 +30,12 @@ def trial_line(study, trial) -> str:
     return f"trial {trial.number} {state}: {reason}"
 
 
+def trial_progress() -> Progress:
+    """The progress bar of trials every run shows: spinner, bar, done/total, elapsed, the current stage."""
+    return Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("{task.fields[stage]}"), console=console)
+
+
 def worker(
     storage: Optional[str] = typer.Option(None, "--storage", envvar=STORAGE_ENV, show_envvar=False,
                                           help=f"storage URL of the study (or ${STORAGE_ENV})"),
@@ -77,8 +83,7 @@ def _work(study, cfg, name: str, total: int, n_trials: int | None, timeout: floa
     data = prepare_data(cfg.data, progress=True)
     console.log(f"worker {worker_id()} joined {name!r}: {before.done}/{total} trials done, "
                 f"{before.running} running elsewhere")
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.fields[stage]}"), console=console) as progress:
+    with trial_progress() as progress:
         task = progress.add_task("study trials done", total=total, completed=before.done, stage="")
 
         def stage(number: int, what: str) -> None:
