@@ -15,6 +15,7 @@ from pathlib import Path
 
 import optuna
 import pytest
+import yaml
 
 from postgres_server import postgres_bin, postgres_server, server_user_missing
 from tiny_study import tiny_study
@@ -272,3 +273,23 @@ def test_progress_counts_a_retried_failure_once() -> None:
                                               system_attrs={"failed_trial": 2, "retry_history": [2]}))
     progress = study_progress(study)
     assert (progress.done, progress.complete, progress.failed, progress.retried, progress.waiting) == (3, 2, 1, 1, 1)
+
+
+def test_stored_config_makes_a_local_data_path_absolute(tmp_path: Path, monkeypatch) -> None:
+    """A worker in another folder reads the data the creator named with a relative path."""
+    from sweep.config import load_config
+    from sweep.study import storable_config
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "jets.h5").write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    study_file = tiny_study(tmp_path, "sqlite:///t.db", Path("data/jets.h5"), n_trials=1)
+    doc = yaml.safe_load(study_file.read_text())
+    doc["data"]["format"] = "jets150p"
+    study_file.write_text(yaml.safe_dump(doc))
+    stored = storable_config(load_config(study_file))
+    assert stored["data"]["source"] == str(tmp_path / "data" / "jets.h5")
+    doc["data"]["source"] = "builtin:quickstart"
+    doc["data"].pop("format")
+    study_file.write_text(yaml.safe_dump(doc))
+    assert storable_config(load_config(study_file))["data"]["source"] == "builtin:quickstart"
