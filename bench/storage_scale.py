@@ -44,12 +44,6 @@ def _worker(url: str, name: str, total: int, barrier) -> None:
     run_worker(study, lambda: study.optimize(_objective, n_trials=1), total=total, poll_s=0.2)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def measure(mode: str, db_url: str, workers: int, trials: int) -> dict:
     import optuna
 
@@ -59,7 +53,9 @@ def measure(mode: str, db_url: str, workers: int, trials: int) -> dict:
     optuna.create_study(study_name=name, storage=open_storage(db_url))
     url, proxy = db_url, None
     if mode == "proxy":
-        port = _free_port()
+        from postgres_server import free_port
+
+        port = free_port()
         proxy = multiprocessing.Process(target=_serve_proxy, args=(db_url, port), daemon=True)
         proxy.start()
         url = f"grpc://127.0.0.1:{port}"
@@ -96,8 +92,9 @@ def measure(mode: str, db_url: str, workers: int, trials: int) -> dict:
 def _serve_proxy(db_url: str, port: int) -> None:
     import optuna
 
-    from sweep.storage import open_storage
+    from sweep.storage import check_grpc_available, open_storage
 
+    check_grpc_available()  # Optuna's stubs on the pinned protobuf (sweep/protobuf_compat.py)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     optuna.storages.run_grpc_proxy_server(open_storage(db_url), host="127.0.0.1", port=port)
 

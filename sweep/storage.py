@@ -119,16 +119,16 @@ def grpc_address(url: str) -> tuple[str, int]:
 
 
 def check_grpc_available() -> None:
-    """Optuna 5.0's gRPC stubs need protobuf >= 5.26; the pinned TensorFlow 2.15 needs protobuf < 5, so in
-    the locked environment the proxy cannot run: one :class:`UserError` line instead of an ImportError."""
-    try:
-        import optuna.storages._grpc.auto_generated.api_pb2  # noqa: F401
-    except ImportError as exc:
-        import google.protobuf
+    """Load Optuna's gRPC stubs (on the pinned protobuf 4.25 through :mod:`sweep.protobuf_compat`); one
+    :class:`UserError` line instead of an ImportError when they still cannot load."""
+    from sweep.protobuf_compat import provide_runtime_version
 
-        raise UserError(f"the gRPC storage proxy is not available here: Optuna's gRPC code needs protobuf >= 5.26, "
-                        f"this environment has {google.protobuf.__version__} (pinned by TensorFlow 2.15, which "
-                        f"needs < 5; {exc.msg.split(' (')[0]}); connect workers to PostgreSQL directly") from None
+    provide_runtime_version()
+    try:
+        import optuna.storages._grpc.auto_generated.api_pb2_grpc  # noqa: F401
+    except (ImportError, RuntimeError) as exc:  # RuntimeError: grpcio older than the stubs
+        raise UserError(f"the gRPC storage proxy is not available here: {str(exc).splitlines()[0]}; "
+                        "connect workers to the database directly") from None
 
 
 def _normalize_journal(url: str) -> str:
@@ -271,7 +271,9 @@ def open_storage(url: str, attempts: int = 5, create: bool = True,
         return JournalStorage(JournalFileBackend(str(journal_path(url))))
     if kind == "grpc":
         host, port = grpc_address(url)
-        return optuna.storages.GrpcStorageProxy(host=host, port=port)
+        with warnings.catch_warnings():  # "experimental" in Optuna 5
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.GrpcStorageProxy(host=host, port=port)
     sqlite = make_url(url).get_backend_name() == "sqlite"
     if sqlite:
         options: dict = {"engine_kwargs": {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}}

@@ -35,7 +35,7 @@ def postgres_bin() -> Path | None:
     return Path(found).parent if found else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -88,7 +88,7 @@ def postgres_server(password: str | None = None) -> Iterator[PostgresServer]:
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
         shutil.chown(data, "postgres")
-    port = _free_port()
+    port = free_port()
     auth = ["-A", "trust"]
     if password is not None:
         pwfile = folder / "pwfile"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from postgres_server import free_port
 from tiny_study import tiny_study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,12 +54,6 @@ def _missing_reason() -> str | None:
 pytestmark = pytest.mark.skipif(_missing_reason() is not None, reason=str(_missing_reason()))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _tail(path: Path, lines: int = 15) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -78,8 +73,8 @@ def slurm_conf(folder: Path, node: str, cpus: int, memory_mb: int, munge_socket:
     return "\n".join([
         "ClusterName=hlssweeptest",
         f"SlurmctldHost={node}(127.0.0.1)",
-        f"SlurmctldPort={_free_port()}",
-        f"SlurmdPort={_free_port()}",
+        f"SlurmctldPort={free_port()}",
+        f"SlurmdPort={free_port()}",
         "SlurmUser=root",
         "SlurmdUser=root",
         "AuthType=auth/munge",

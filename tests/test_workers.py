@@ -11,7 +11,9 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import optuna
 import pytest
@@ -25,16 +27,6 @@ needs_postgres = [
     pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL server binaries are not installed"),
     pytest.mark.skipif(server_user_missing(), reason="running as root without a 'postgres' user to start the server"),
 ]
-def _grpc_works() -> bool:
-    try:
-        import optuna.storages._grpc.auto_generated.api_pb2  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-#: False in the locked stack: Optuna 5.0's gRPC stubs need protobuf >= 5.26, TensorFlow 2.15 pins protobuf < 5.
-GRPC_WORKS = _grpc_works()
 ENV = {**os.environ, "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3"}
 SWEEP = [sys.executable, "-m", "sweep.cli"]
 
@@ -69,6 +61,7 @@ FLEETS = [  # storage, worker processes, trials
     pytest.param("postgresql", 4, 40, marks=pytest.mark.slow),  # the issue's size: 2.4 min on 2 cores
     ("sqlite", 3, 6),
     ("journal", 2, 4),
+    ("grpc", 2, 4),  # Optuna's gRPC storage proxy (`sweep storage-proxy`) in front of PostgreSQL
 ]
 
 
@@ -77,7 +70,7 @@ def test_run_jobs_finishes_every_trial_once(tmp_path: Path, quickstart_dir: Path
                                             n_trials: int) -> None:
     """`sweep run --jobs N`: N worker processes, one progress view, no trial lost or numbered twice, no
     "database is locked" on SQLite."""
-    if storage == "postgresql":
+    if storage in ("postgresql", "grpc"):
         for mark in needs_postgres:
             if mark.args[0]:
                 pytest.skip(mark.kwargs["reason"])
@@ -100,19 +93,52 @@ def test_run_jobs_finishes_every_trial_once(tmp_path: Path, quickstart_dir: Path
 
 
 def _storage(kind: str, tmp_path: Path):
-    from contextlib import contextmanager
-
     @contextmanager
     def make():
         if kind == "postgresql":
             with postgres_server() as server:
                 yield server.url
+        elif kind == "grpc":
+            with postgres_server() as server, storage_proxy(server.url) as url:
+                yield url
         elif kind == "sqlite":
             yield f"sqlite:///{tmp_path / 'trials.db'}"
         else:
             yield f"journal:///{tmp_path / 'trials.log'}"
 
     return make()
+
+
+@contextmanager
+def storage_proxy(database_url: str) -> Iterator[str]:
+    """`sweep storage-proxy` in front of ``database_url`` (the URL reaches it through the environment);
+    yields its ``grpc://`` URL once it accepts connections, stops it afterwards."""
+    from postgres_server import free_port
+
+    port = free_port()
+    proxy = subprocess.Popen([*SWEEP, "storage-proxy", "--host", "127.0.0.1", "--port", str(port)],
+                             env={**ENV, "HLS_SWEEP_STORAGE": database_url}, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_for(lambda: _listening(port) or proxy.poll() is not None, 60, "the storage proxy")
+        assert proxy.poll() is None, proxy.stdout.read() if proxy.stdout else ""
+        yield f"grpc://127.0.0.1:{port}"
+    finally:
+        proxy.send_signal(signal.SIGINT)
+        try:
+            proxy.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proxy.kill()
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------- dead workers
@@ -154,7 +180,7 @@ def test_killed_worker_trial_is_failed_and_retried(tmp_path: Path, quickstart_di
     """kill -9 of a worker mid-trial: its hardware process goes with it; after the grace period the trial is
     FAIL and retried (``retry_of``) by a new worker started elsewhere with only the URL; the study reaches
     n_trials."""
-    if storage == "postgresql":
+    if storage in ("postgresql", "grpc"):
         for mark in needs_postgres:
             if mark.args[0]:
                 pytest.skip(mark.kwargs["reason"])
@@ -222,15 +248,20 @@ def test_worker_survives_a_postgres_restart(tmp_path: Path, quickstart_dir: Path
 
 # ------------------------------------------------------------------------------------ user mistakes
 def test_worker_mistakes_are_one_line(tmp_path: Path) -> None:
+    import socket
+
     sqlite = f"sqlite:///{tmp_path / 'none.db'}"
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    busy_port = str(taken.getsockname()[1])
     cases = [
         (["worker", "--study-name", "s"], "give --storage"),
         (["worker", "--storage", sqlite, "--study-name", "s"], "no such SQLite file"),
         (["worker", "--storage", "postgresql://u@127.0.0.1:1/db", "--study-name", "s"], "cannot connect"),
         (["worker", "--storage", "grpc://127.0.0.1:1", "--study-name", "s"],
-         "cannot connect to the storage proxy" if GRPC_WORKS else "gRPC storage proxy is not available here"),
-        (["storage-proxy", "--storage", sqlite, "--port", "1"],
-         "cannot be used" if GRPC_WORKS else "gRPC storage proxy is not available here"),
+         "cannot connect to the storage proxy"),
+        (["storage-proxy", "--storage", sqlite, "--host", "127.0.0.1", "--port", busy_port], "cannot be used"),
         (["worker", "--storage", "grpc://nohost", "--study-name", "s"], "grpc://HOST:PORT"),
         (["worker", "--storage", f"journal:///{tmp_path / 'none.log'}", "--study-name", "s"], "no journal"),
         (["storage-proxy", "--storage", f"journal:///{tmp_path / 'x.log'}"], "the proxy serves a database"),
@@ -239,6 +270,7 @@ def test_worker_mistakes_are_one_line(tmp_path: Path) -> None:
         done = run(args, timeout=120)
         lines = done.stderr.strip().splitlines()
         assert done.returncode == 2 and len(lines) == 1 and needle in lines[0], (args, done.stderr)
+    taken.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
