@@ -20,6 +20,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from postgres_server import postgres_bin, server_user_missing, throwaway_postgres
+from tiny_study import tiny_study
 from sweep.cli import main
 from sweep.config import load_config
 from sweep.errors import UserError
@@ -213,14 +214,11 @@ def _sweep(*args: str, env: dict[str, str] | None = None, expect: int = 0) -> st
     return output
 
 
-def _cheap_study(quickstart_dir: Path, tmp_path: Path, **top: object) -> Path:
-    """studies/quickstart.yaml made cheap for a test: 2 epochs, 200 emulated jets, no hls4ml cross-check."""
-    doc = _quickstart()
-    doc["data"]["source"] = str(quickstart_dir)
-    doc["training"]["epochs"] = 2
-    doc["hls4ml"].update(max_emulation_samples=200, cross_check_every=0)
-    doc.update(artifacts_dir=str(tmp_path / "projects"), n_trials=1, **top)
-    path = tmp_path / "study.yaml"
+def _cheap_study(quickstart_dir: Path, tmp_path: Path, name: str = "quickstart", **top: object) -> Path:
+    """The cheapest real study (tests/tiny_study.py: a tiny DeepSets, 1 epoch, 40 emulated jets), 1 trial."""
+    path = tiny_study(tmp_path, str(top.pop("storage")), quickstart_dir, n_trials=1, name=name)
+    doc = yaml.safe_load(path.read_text())
+    doc.update(top)
     path.write_text(yaml.safe_dump(doc))
     return path
 
