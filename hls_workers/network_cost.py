@@ -15,7 +15,7 @@ from hls_workers.estimate.base import ResourceEstimate
 from hls_workers.estimate.coefficients import load_coefficients
 from hls_workers.estimate.cost_model import POOL_KINDS, LayerSpec, for_backend, network_cost
 from hls_workers.fixed_point import FixedType
-from hls_workers.parts import lookup_part
+from hls_workers.parts import coefficient_family, lookup_part
 from hls_workers.records import DenseRecord, HlsSettings, NetworkRecord, PoolRecord
 from hls_workers.strategy import cost_model_strategy, uses_dsp
 from hls_workers.widths import activation_type, adder_bits, pool_types
@@ -88,8 +88,8 @@ def pretrain_estimate(network: NetworkRecord, input_type: FixedType, sparsity: f
                       clock: float = 5.0, backend: str = "vitis", softmax: bool = False) -> ResourceEstimate:
     """``estimate:pretrain`` of a network on ``part`` at ``clock`` ns for an hls4ml ``backend``."""
     specs = pretrain_specs(network, input_type, sparsity, reuse_factor, strategy, softmax)
-    coeffs = for_backend(load_coefficients(lookup_part(part).family), backend)
     notes = ["pre-training: full-width products, target sparsity spread evenly"]
+    coeffs = for_backend(load_coefficients(coefficient_family(part, notes)), backend)
     return network_cost(specs, coeffs, float(clock), PRETRAIN_SOURCE, notes)
 
 

@@ -66,21 +66,13 @@ class Hls4mlConfig(_Strict):
     @field_validator("part")
     @classmethod
     def _known_part(cls, value: str) -> str:
-        """A full part name or unique prefix in the part table (hls_workers/parts.json), else near names."""
-        from difflib import get_close_matches
-
-        from hls_workers.parts import known_parts, lookup_part
+        """A full part name or unique prefix in the part table (hls_workers/parts.json), else the nearest names."""
+        from hls_workers.parts import lookup_part
 
         try:
             return lookup_part(value).name  # a prefix becomes the full name hls4ml is given
         except ValueError as exc:
-            if "ambiguous" in str(exc):
-                raise ValueError(str(exc).split("; known parts")[0] + "; give more of the name") from None
-            lowered = {name.lower(): name for name in known_parts()}
-            near = [lowered[n] for n in get_close_matches(value.strip().lower(), list(lowered), n=3, cutoff=0.6)]
-            hint = f"did you mean {' or '.join(near)}?" if near else f"known parts: {', '.join(known_parts())}"
-            raise ValueError(f"unknown FPGA part {value!r}; {hint} "
-                             "(the part table is hls_workers/parts.json)") from None
+            raise ValueError(str(exc)) from None
 
     @field_validator("input_precision", "pool_accum_precision")
     @classmethod

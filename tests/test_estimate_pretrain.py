@@ -80,7 +80,7 @@ def test_registry_face_and_bad_input():
         estimate_design(MLP, 8, strategy="dataflow")
     with pytest.raises(ValueError):
         estimate_design(MLP, [8, 8])
-    with pytest.raises(ValueError, match="known parts"):
+    with pytest.raises(ValueError, match="unknown FPGA part"):
         estimate_design(MLP, 8, part="nope")
 
 

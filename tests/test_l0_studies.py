@@ -46,6 +46,6 @@ def test_l0_study_validates_and_has_the_users_space(name, task, objectives, caps
 def test_l0_studies_target_the_pynq_z2_and_an_ultrascale_plus_part():
     parts = {name: lookup_part(load_config(STUDIES / name).hls4ml.part) for name, _, _ in CASES}
     assert parts["l0_pion_regression.yaml"].name == "xc7z020clg400-1"
-    assert parts["l0_pion_regression.yaml"].family == "7series"
-    assert parts["l0_pion_classification.yaml"].family == "ultrascale_plus"
+    assert parts["l0_pion_regression.yaml"].architecture == "7series"
+    assert parts["l0_pion_classification.yaml"].architecture == "ultrascale_plus"
     assert parts["l0_pion_classification.yaml"].name.startswith("xcvu13p")

@@ -115,7 +115,7 @@ def _torch_missing() -> bool:
     return importlib.util.find_spec("torch") is None
 
 
-NOT_A_PART = "xcvu13p-flga2577-1-e"  # one character off the default part
+NOT_A_PART = "xcvu13q-flga2577-2-e"  # one character off the default part (another speed grade would be the same device)
 
 CASES: list[Case] = [
     # usage errors: click's, printed as one line + one hint (never typer's boxed panel)
@@ -152,8 +152,8 @@ CASES: list[Case] = [
     Case("proxy-on-busy-port", ["storage-proxy", "--storage", "sqlite:///x.db", "--port", "0"], "'--port'"),
     Case("unknown-part", ["validate", "s.yaml"], "did you mean xcvu13p-flga2577-2-e",
          {"s.yaml": study(hls4ml__part=NOT_A_PART)}, starts="s.yaml: hls4ml.part: unknown FPGA part"),
-    Case("unknown-part-far-from-all", ["validate", "s.yaml"], "known parts: xc7z020clg400-1",
-         {"s.yaml": study(hls4ml__part="xcku115")}),
+    Case("unknown-part-far-from-all", ["validate", "s.yaml"], "no similar name in the part table",
+         {"s.yaml": study(hls4ml__part="stratix10")}),
     Case("ambiguous-part", ["validate", "s.yaml"], "ambiguous", {"s.yaml": study(hls4ml__part="xcvu")}),
     Case("objective-of-another-task", ["validate", "s.yaml"], "'emulated_mse' is a regression metric",
          {"s.yaml": study(objectives=["emulated_accuracy", "emulated_mse"])}, starts="s.yaml: objectives.1: "),
@@ -218,7 +218,7 @@ CASES: list[Case] = [
          {"s.yaml": study(data__source="c.npz", data__task="regression"), "c.npz": without("label")}),
     # estimate
     Case("estimate-missing-model", ["estimate", "missing.h5", "--part", "xcvu13p"], "model file not found"),
-    Case("estimate-unknown-part", ["estimate", "model.h5", "--part", "xcku115"], "unknown part",
+    Case("estimate-unknown-part", ["estimate", "model.h5", "--part", "xcku999"], "did you mean xcku9p",
          {"model.h5": "not a model"}),
     Case("estimate-bad-precision", ["estimate", "model.h5", "--part", "xcvu13p", "--precision", "ap_fixed<4,6>"],
          "--precision", {"model.h5": "not a model"}),

@@ -7,7 +7,7 @@ from typing import Any
 from hls_workers.estimate.base import Estimator, ResourceEstimate, backend_of, register_estimator, setting
 from hls_workers.estimate.coefficients import load_coefficients
 from hls_workers.estimate.cost_model import default_uncertainty, for_backend, network_cost
-from hls_workers.parts import lookup_part
+from hls_workers.parts import coefficient_family
 
 DEFAULT_FAMILY = "ultrascale_plus"
 
@@ -41,9 +41,10 @@ def clock_uncertainty_of(hls_model: Any, settings: Any = None) -> float:
 
 
 def family_of(part: str, notes: list[str]) -> str:
-    """The part's family; unknown parts fall back to UltraScale+ coefficients with a note."""
+    """The part's coefficient file (:func:`~hls_workers.parts.coefficient_family`, which notes uncalibrated
+    fallbacks); unknown parts fall back to UltraScale+ coefficients with a note."""
     try:
-        return lookup_part(part).family
+        return coefficient_family(part, notes)
     except ValueError:
         notes.append(f"part {part!r} is not in the part table: {DEFAULT_FAMILY} coefficients used")
         return DEFAULT_FAMILY

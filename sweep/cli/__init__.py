@@ -14,6 +14,7 @@ from sweep.cli.dashboard import dashboard
 from sweep.cli.data import data_app
 from sweep.cli.estimate import estimate
 from sweep.cli.export import export
+from sweep.cli.parts import parts
 from sweep.cli.report import report
 from sweep.cli.study import register_study_commands
 from sweep.cli.trace import trace
@@ -29,6 +30,7 @@ app = typer.Typer(
 register_study_commands(app)
 app.command()(estimate)
 app.command()(export)
+app.command()(parts)
 app.command()(report)
 app.command()(dashboard)
 app.command()(trace)
