@@ -16,13 +16,16 @@ import numpy as np
 from hls_workers.hardware_cost import estimate_hardware
 from hls_workers.hls_config import build_hls_config
 from hls_workers.profiling import layer_profile
-from hls_workers.records import HardwareJob, HardwareResult
+from hls_workers.records import HardwareJob, HardwareResult, HlsSettings
 
 log = logging.getLogger(__name__)
 
 
-def load_keras_model(path: str):
-    """Load a saved Keras/QKeras model with the QKeras custom objects and this project's layers registered."""
+def load_keras_model(path: str, architecture: str | None = None):
+    """Load a saved Keras/QKeras model with the QKeras custom objects and this project's layers registered.
+
+    With ``architecture`` (a ``model.to_json()`` file, hls4ml's ``KerasJson``), ``path`` holds the weights only.
+    """
     from qkeras.utils import _add_supported_quantized_objects
     import tensorflow as tf
 
@@ -31,28 +34,46 @@ def load_keras_model(path: str):
     sum_pooling.register()
     custom_objects: dict = sum_pooling.custom_objects()
     _add_supported_quantized_objects(custom_objects)
-    return tf.keras.models.load_model(path, custom_objects=custom_objects, compile=False)
+    if architecture is None:
+        return tf.keras.models.load_model(path, custom_objects=custom_objects, compile=False)
+    model = tf.keras.models.model_from_json(Path(architecture).read_text(), custom_objects=custom_objects)
+    model.load_weights(path)
+    return model
 
 
 def convert(model, job: HardwareJob):
     """hls4ml ModelGraph of ``model`` with the configuration derived from the job's design."""
+    from hls_workers.extensions import sum_pooling
+
+    sum_pooling.register()  # before config_from_keras_model: the custom layers must be known to hls4ml
+    hls_config = build_hls_config(model, job)
+    return convert_with_config(model, hls_config, job.settings, str(Path(job.output_dir) / "hls4ml_prj")), hls_config
+
+
+def convert_with_config(model, hls_config: dict, settings: HlsSettings, output_dir: str,
+                        clock_uncertainty: str | None = None):
+    """hls4ml ModelGraph of ``model`` with ``hls_config``: the one conversion call.
+
+    ``hls_config`` comes from the design (:func:`convert`) or from a user's hls4ml config
+    (:func:`hls_workers.user_config.merge_with_defaults`, ``sweep estimate --hls-config``).
+    ``clock_uncertainty`` (e.g. ``"27%"``) is passed on when given, else hls4ml's backend default applies.
+    """
     import hls4ml
 
     from hls_workers.extensions import sum_pooling
 
-    sum_pooling.register()  # before config_from_keras_model: the custom layers must be known to hls4ml
-    settings = job.settings
-    hls_config = build_hls_config(model, job)
-    hls_model = hls4ml.converters.convert_from_keras_model(
+    sum_pooling.register()
+    extra = {} if clock_uncertainty is None else {"clock_uncertainty": clock_uncertainty}
+    return hls4ml.converters.convert_from_keras_model(
         model,
         hls_config=hls_config,
-        output_dir=str(Path(job.output_dir) / "hls4ml_prj"),
+        output_dir=output_dir,
         backend=settings.backend,
         part=settings.part,
         clock_period=settings.clock_period_ns,
         io_type=settings.io_type,
+        **extra,
     )
-    return hls_model, hls_config
 
 
 def layer_precisions(hls_model) -> dict[str, dict[str, str]]:

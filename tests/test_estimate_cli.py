@@ -80,7 +80,7 @@ def test_da4ml_estimator(app, models):
 @pytest.mark.parametrize("args, match", [
     (["{missing}", "--part", "xcu250"], "not found"),
     (["{text}", "--part", "xcu250"], "not a Keras"),
-    (["{float}", "--part", "xc9999"], "unknown part"),
+    (["{float}", "--part", "xc9999"], "unknown FPGA part"),
     (["{float}", "--part", "xcu250", "--precision", "ap_fixed<16"], "precision"),
     (["{float}", "--part", "xcu250", "--strategy", "dataflow"], "unknown strategy"),
     (["{float}", "--part", "xcu250", "--estimator", "magic"], "unknown estimator"),

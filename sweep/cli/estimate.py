@@ -1,6 +1,8 @@
 """``sweep estimate MODEL.h5 --part P``: LUT/DSP/FF/BRAM/latency of a saved Keras/QKeras model, no Vivado.
 
-Registered by the CLI with ``app.command()(estimate)``.
+Two routes, one conversion (:func:`hls_workers.emulate.convert_with_config`): ``--precision/--reuse/--strategy``
+build the config as a trial does; ``--hls-config FILE``/``--hls-project DIR`` use the user's own hls4ml
+config (:mod:`sweep.cli.estimate_config`). Registered by the CLI with ``app.command()(estimate)``.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -19,7 +21,7 @@ from hls_workers.strategy import STRATEGIES, cost_estimator
 
 
 def _check_inputs(model: Path, part: str, precision: str, reuse: int, strategy: str, estimator: str,
-                  backend: str = "Vitis"):
+                  backend: str = "Vitis", part_source: str = "--part"):
     """Validate everything cheap before TensorFlow is imported; returns (part, precision, estimator)."""
     from hls_workers.estimate import get_estimator
     from hls_workers.fixed_point import PrecisionError, parse_precision
@@ -30,7 +32,7 @@ def _check_inputs(model: Path, part: str, precision: str, reuse: int, strategy: 
     try:
         device = lookup_part(part)
     except ValueError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(str(exc) if part_source == "--part" else f"{part_source}: {exc} (or give --part)") from None
     try:
         fixed = parse_precision(precision)
     except PrecisionError as exc:
@@ -49,14 +51,18 @@ def _check_inputs(model: Path, part: str, precision: str, reuse: int, strategy: 
     return device, fixed, chosen
 
 
-def _load(model: Path):
+def _load(model: Path, architecture: Path | None = None):
     from hls_workers.emulate import load_keras_model
 
     try:
-        return load_keras_model(str(model))
+        return load_keras_model(str(model), None if architecture is None else str(architecture))
     except Exception as exc:  # h5py/keras raise many types for a file that is not a model
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UserError(f"{model} is not a Keras/QKeras model: {reason}") from None
+
+
+def _hls4ml_failure(exc: Exception) -> UserError:
+    return UserError(f"hls4ml cannot convert this model: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
 
 
 def _convert(keras_model: Any, job: Any):
@@ -66,11 +72,29 @@ def _convert(keras_model: Any, job: Any):
     try:
         return convert(keras_model, job)[0]
     except Exception as exc:
-        raise UserError(f"hls4ml cannot convert this model: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise _hls4ml_failure(exc) from None
 
 
-def estimate_payload(estimate: Any, part: Any, estimator: str) -> dict:
-    """The JSON object: metrics with their sources, percent of the device, part, estimator, notes."""
+def _convert_user_config(keras_model: Any, user: Any, settings: Any, output_dir: str, uncertainty: str | None):
+    """The user's hls4ml config merged onto hls4ml's defaults, through the same conversion call."""
+    from hls_workers.emulate import convert_with_config
+    from hls_workers.user_config import ConfigError, merge_with_defaults
+
+    try:
+        hls_config = merge_with_defaults(keras_model, user.hls_config, settings.backend)
+    except ConfigError as exc:
+        raise UserError(f"{user.path}: {exc}") from None
+    except Exception as exc:
+        raise _hls4ml_failure(exc) from None
+    try:
+        return convert_with_config(keras_model, hls_config, settings, output_dir, uncertainty)
+    except Exception as exc:
+        raise _hls4ml_failure(exc) from None
+
+
+def estimate_payload(estimate: Any, part: Any, estimator: str, reported: Any = None) -> dict:
+    """The JSON object: metrics with their sources, percent of the device, part, estimator, notes, and the
+    project's own C-synthesis numbers under ``reported`` when there are any."""
     from hls_workers.parts import percent_of_device
 
     out: dict[str, Any] = {}
@@ -81,6 +105,9 @@ def estimate_payload(estimate: Any, part: Any, estimator: str) -> dict:
     pct = percent_of_device(estimate, part)
     out.update({f"{k if k != 'bram_18k' else 'bram'}_pct": v for k, v in pct.items()})
     out.update(part=part.name, estimator=estimator, notes=list(estimate.notes))
+    if reported is not None:
+        out["reported"] = {key: reported.metric(name).value for key, name in COST_METRICS.items()}
+        out["reported_source"] = reported.lut.source
     return out
 
 
@@ -89,57 +116,94 @@ def _print_table(payload: dict) -> None:
     from rich.table import Table
 
     table = Table(title=f"{payload['estimator']} on {payload['part']}")
-    for column in ("metric", "value", "% of device", "source"):
+    reported = payload.get("reported")
+    columns = ("metric", "value", "% of device", "source") + (("reported",) if reported else ())
+    for column in columns:
         table.add_column(column)
     for key in COST_METRICS:
-        value = payload[key]
         pct = payload.get(f"{key}_pct")
-        table.add_row(key, "n/a" if value is None else f"{value:,.0f}" if key != "latency_ns" else f"{value:.1f}",
-                      "" if pct is None else f"{pct:.2f} %", payload[f"{key}_source"])
+        row = [key, _number(key, payload[key]), "" if pct is None else f"{pct:.2f} %", payload[f"{key}_source"]]
+        table.add_row(*row, *((_number(key, reported[key]),) if reported else ()))
     console = Console()
     console.print(table)
     for note in payload["notes"]:
         console.print(f"note: {note}")
+    if reported:
+        console.print(f"reported: the project's own {payload['reported_source']} report")
+
+
+def _number(key: str, value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}" if key == "latency_ns" else f"{value:,.0f}"
 
 
 def estimate(
-    model: Annotated[Path, typer.Argument(help="saved Keras/QKeras model (.h5)")],
-    part: Annotated[str, typer.Option("--part", help="FPGA part or unique prefix, e.g. xcvu13p")],
-    precision: Annotated[str, typer.Option("--precision", help="fixed-point type of float layers")] = "ap_fixed<16,6>",
-    reuse: Annotated[int, typer.Option("--reuse", help="reuse factor")] = 1,
-    strategy: Annotated[str, typer.Option("--strategy", help="latency, resource or distributed_arithmetic")] = "latency",
+    model: Annotated[Optional[Path], typer.Argument(
+        help="saved Keras/QKeras model (.h5); optional when --hls-config/--hls-project names one (MODEL wins)")] = None,
+    part: Annotated[Optional[str], typer.Option(
+        "--part", help="FPGA part or unique prefix, e.g. xcvu13p (default: the config's Part)")] = None,
+    precision: Annotated[Optional[str], typer.Option(
+        "--precision", help="fixed-point type of float layers (default ap_fixed<16,6>); not with --hls-config")] = None,
+    reuse: Annotated[Optional[int], typer.Option("--reuse", help="reuse factor (default 1); not with --hls-config")] = None,
+    strategy: Annotated[Optional[str], typer.Option(
+        "--strategy", help="latency, resource or distributed_arithmetic (default latency); not with --hls-config")] = None,
     estimator: Annotated[str, typer.Option("--estimator", help="analytic, da4ml, csynth, vsynth, yosys")] = "analytic",
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
-    clock: Annotated[float, typer.Option("--clock", help="clock period in ns")] = 5.0,
-    backend: Annotated[str, typer.Option("--backend", help="hls4ml backend: Vitis (Vitis HLS) or Vivado (Vivado HLS)")] = "Vitis",
+    clock: Annotated[Optional[float], typer.Option(
+        "--clock", help="clock period in ns (default: the config's ClockPeriod, else 5)")] = None,
+    backend: Annotated[Optional[str], typer.Option(
+        "--backend", help="hls4ml backend: Vitis (Vitis HLS) or Vivado (Vivado HLS) (default: the config's, else Vitis)")] = None,
+    hls_config: Annotated[Optional[Path], typer.Option(
+        "--hls-config", help="your hls4ml config (hls4ml_config.yml or a bare HLSConfig, YAML/JSON): per-layer "
+        "Precision, ReuseFactor, Strategy; Part/ClockPeriod/Backend/IOType are used unless given on the command line")] = None,
+    hls_project: Annotated[Optional[Path], typer.Option(
+        "--hls-project", help="an hls4ml project folder: its hls4ml_config.yml as --hls-config, its model, and its "
+        "C-synthesis report (if any) shown as 'reported'")] = None,
 ) -> None:
-    """Estimate LUT, DSP, FF, BRAM, latency and II of a saved model converted with hls4ml (io_parallel)."""
+    """Estimate LUT, DSP, FF, BRAM, latency and II of a saved model converted with hls4ml.
+
+    With --hls-config/--hls-project the command line wins over the config for MODEL, part, clock and backend;
+    --precision, --reuse and --strategy cannot be combined with a config (set them in its Model section).
+    """
+    from sweep.cli import estimate_config as ec
+
+    user = ec.read_config(hls_config, hls_project)
+    if user is not None:
+        ec.refuse_design_flags(precision, reuse, strategy)
+    precision = precision or "ap_fixed<16,6>"
+    reuse = 1 if reuse is None else reuse
+    strategy = strategy or (user.strategy if user else "latency")
+    model_path, architecture = ec.model_files(model, user)
     if estimator == "analytic" and strategy.lower() in STRATEGIES:
         estimator = cost_estimator(strategy)  # distributed_arithmetic is costed by da4ml, as in a trial
-    device, fixed, chosen = _check_inputs(model, part, precision, reuse, strategy, estimator, backend)
-    if clock <= 0:
-        raise UserError(f"--clock must be positive, not {clock}")
-    backends = {"vitis": "Vitis", "vivado": "Vivado"}
-    if backend.lower() not in backends:
-        raise UserError(f"--backend: {backend!r} is not one of Vitis, Vivado")
-    backend = backends[backend.lower()]
-    keras_model = _load(model)
+    if not model_path.is_file():
+        raise UserError(f"model file not found: {model_path}")
+    where = ec.target(user, part, clock, backend)
+    device, fixed, chosen = _check_inputs(model_path, where.part, precision, reuse, strategy, estimator, where.backend,
+                                         where.part_source)
+    keras_model = _load(model_path, architecture)
     from hls_workers.estimate import EstimatorUnavailable
     from hls_workers.records import HardwareJob, HlsSettings
 
-    settings = HlsSettings(backend=backend, part=device.name, clock_period_ns=clock, io_type="io_parallel",
-                           input_precision=fixed.hls(), softmax="emulate")
+    settings = HlsSettings(backend=where.backend, part=device.name, clock_period_ns=where.clock_period_ns,
+                           io_type=where.io_type, input_precision=fixed.hls(), softmax="emulate")
     with tempfile.TemporaryDirectory(prefix="sweep_estimate_") as tmp:
-        # No design: QKeras layers keep their quantizers, float layers get --precision (the trial's builder).
-        job = HardwareJob(model_path=str(model), x_path="", output_dir=tmp, quantization="ptq", layer_quant={},
-                          settings=settings, reuse_factor=reuse, strategy=strategy.lower(),
-                          float_precision=fixed.hls())
-        hls_model = _convert(keras_model, job)
+        if user is None:
+            # No design: QKeras layers keep their quantizers, float layers get --precision (the trial's builder).
+            job = HardwareJob(model_path=str(model_path), x_path="", output_dir=tmp, quantization="ptq",
+                              layer_quant={}, settings=settings, reuse_factor=reuse, strategy=strategy.lower(),
+                              float_precision=fixed.hls())
+            hls_model = _convert(keras_model, job)
+        else:
+            hls_model = _convert_user_config(keras_model, user, settings, str(Path(tmp) / "hls4ml_prj"),
+                                             ec.clock_uncertainty(user, where))
         try:
             result = chosen.estimate(hls_model, settings)
         except EstimatorUnavailable as exc:
             raise UserError(str(exc)) from None
-    payload = estimate_payload(result, device, chosen.name)
+    reported, note = (None, None) if user is None else ec.project_reports(user.path.parent, user.project_name)
+    if note:
+        result.notes.append(note)
+    payload = estimate_payload(result, device, chosen.name, reported)
     if as_json:
         typer.echo(json.dumps(payload))
     else:
