@@ -215,8 +215,9 @@ def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
         else:
             mult_ns = lat["t_lut_mult_ns"] if prof.lut_products else 0.0
             cycles = math.ceil((mult_ns + levels * lat["t_add_level_ns"]) / eff)
-        if "dsp_limited_to" in detail:
-            cycles += rf - 1
+        if "dsp_limited_to" in detail:  # the DSP products pass through the shared multipliers in batches
+            batches = math.ceil(prof.dsp * per_dsp / max(detail["dsp_limited_to"], 1))
+            cycles += min(rf, batches) - 1
         detail["adder_tree_levels"] = levels
         cost = LayerCost(spec.name, spec.kind, lut=lut, dsp=dsp, cycles=max(cycles, 1), ii=rf, detail=detail)
     return _scale(cost, spec, coeffs)
@@ -259,6 +260,9 @@ def _scale(cost: LayerCost, spec: LayerSpec, coeffs: dict) -> LayerCost:
         cost.ii = cost.ii * spec.passes
     cost.lut *= lut_scale(coeffs)
     cost.ff = ff_c["per_dsp"] * cost.dsp + ff_c["per_lut"] * cost.lut
+    if spec.kind == "dense" and spec.strategy != "resource" and spec.reuse_factor > 1:
+        # Latency strategy at II = RF > 1: operands and partial sums held across the RF cycles (``ff.per_lut_rf``)
+        cost.ff += ff_c.get("per_lut_rf", 0.0) * cost.lut
     if copies > 1:
         cost.detail["copies"] = copies
     return cost
@@ -313,8 +317,16 @@ def _softmax_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
     n = spec.n_in
     tables = (math.ceil(n / 2) + 1) * bram_c["softmax_table_blocks"]
     cost = LayerCost(spec.name, spec.kind, lut=lut_c["softmax_per_input"] * n, dsp=n, bram_18k=tables,
-                     cycles=coeffs["latency"]["softmax_cycles"])
+                     cycles=_softmax_cycles(coeffs, clock_ns))
     return _scale(cost, spec, coeffs)
+
+
+def _softmax_cycles(coeffs: dict, clock_ns: float) -> int:
+    """``latency.softmax_ns`` over the effective clock when the family gives it, else ``softmax_cycles``."""
+    lat = coeffs["latency"]
+    if lat.get("softmax_ns"):
+        return max(1, math.ceil(lat["softmax_ns"] / _effective_clock(clock_ns, coeffs)))
+    return lat["softmax_cycles"]
 
 
 def layer_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:

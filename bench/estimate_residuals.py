@@ -1,0 +1,211 @@
+"""Residuals of ``estimate:analytic`` on every recorded public hls4ml synthesis, fit set and hold-out set apart.
+
+A recorded design is a third-party hls4ml run committed with its trained weights *and* its csynth report
+(tests/fixtures/{tutorial,deepsets,mlp}_syntheses). Each one is converted with hls4ml (no compile) exactly
+as the run declared it, estimated, and compared with the report: LUT, DSP, FF, BRAM_18K, latency (cycles).
+
+The split is fixed and by design (whole authors), not random (``SPLIT``):
+- fit: the runs the FF and latency coefficients were fitted on (Hector-Plata, nrp-nautilus);
+- hold-out: other authors, tools and parts, never looked at while fitting (pominiq, Thifjj, the l1-jet-id
+  DeepSets);
+- not modelled: runs the estimator cannot represent (a build script forcing the multiplier binding,
+  ``config_op mul -impl dsp``; HGQ per-element quantizers); reported for the record, not fitted, not banded.
+
+Run: ``.venv/bin/python bench/estimate_residuals.py [--write docs/estimate_residuals.md]``.
+tests/test_estimate_residuals.py recomputes the same rows with this module and pins the bands (``BANDS``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+METRICS = ("lut", "dsp", "ff", "bram_18k", "latency")
+
+#: design -> group. Whole authors go to one side; see the module docstring.
+SPLIT = {
+    # fit: Hector-Plata/hls4ml-tutorial (Vivado HLS 2019.2) and nrp-nautilus/6nrp-hls4ml (Vitis HLS 2022.2)
+    "tutorial/hector_model_1": "fit",
+    "tutorial/hector_model_2": "fit",
+    "tutorial/hector_model_3_9f451d8": "fit",
+    "tutorial/nrp_model_1": "fit",
+    "mlp/hector_model_1_rf2": "fit",
+    "mlp/hector_model_3_pynq": "fit",
+    # hold-out: other authors, tool versions and parts
+    "mlp/pominiq_dummy_rf1": "hold-out",
+    "mlp/pominiq_slp_rf8_pruned": "hold-out",
+    "mlp/pominiq_dummy_rf16_pruned": "hold-out",
+    "mlp/thifjj_iris": "hold-out",
+    "deepsets/8bits_8const": "hold-out",
+    "deepsets/6bits_8const": "hold-out",
+    "deepsets/4bits_8const": "hold-out",
+}
+#: Everything else recorded is outside the model: ArgyKokk/hls4ml_MLP_estimator forces the multiplier binding in
+#: its build script (``config_op mul -impl dsp``); Lrozzy's HGQ network quantizes every input and activation
+#: element to its own width (``h_quantize``), far below the declared layer types the estimator reads.
+DEFAULT_GROUP = "not modelled"
+
+#: Documented bands, measured with this module (docs/estimate_residuals.md), per (group, coefficient family):
+#: the largest |error| allowed, in percent (latency: cycles); None = not banded. Every design of the fit and
+#: hold-out sets falls under one of them.
+BANDS = {
+    ("fit", "ultrascale_plus"): {"lut": 25, "dsp": 25, "ff": 50, "bram_18k": None, "latency": 1},
+    ("fit", "7series"): {"lut": 20, "dsp": 5, "ff": 15, "bram_18k": 0, "latency": 25},
+    # DeepSets: DATAFLOW tops (FIFOs not modelled), stand-in weights in some layers
+    ("hold-out", "ultrascale_plus"): {"lut": 40, "dsp": None, "ff": 60, "bram_18k": 0, "latency": 5},
+    ("hold-out", "7series"): {"lut": 75, "dsp": 5, "ff": 95, "bram_18k": 0, "latency": 15},
+}
+
+@dataclass
+class Residual:
+    design: str
+    group: str
+    source: str
+    tool: str
+    part: str
+    reuse_factor: int
+    strategy: str
+    reported: dict
+    estimated: dict
+    notes: list[str] = field(default_factory=list)
+    #: The estimate's per-layer rows (lut, dsp, ff, cycles, …).
+    layers: list[dict] = field(default_factory=list)
+
+    def error(self, metric: str) -> float | None:
+        """Relative error in percent (latency: cycles); None when the report has 0 and the estimate too."""
+        rep, est = self.reported[metric], self.estimated[metric]
+        if metric == "latency":
+            return est - rep
+        if rep == 0:
+            return None if est == 0 else float("inf")
+        return 100.0 * (est - rep) / rep
+
+
+def _reported(report: dict) -> dict:
+    total = report["total"]
+    return {"lut": int(total["lut"]), "dsp": int(total["dsp"]), "ff": int(total["ff"]),
+            "bram_18k": int(total["bram_18k"]), "latency": int(report["latency_max"])}
+
+
+def _estimated(est) -> dict:
+    return {"lut": est.lut.value, "dsp": est.dsp.value, "ff": est.ff.value, "bram_18k": est.bram_18k.value,
+            "latency": est.latency_cycles.value}
+
+
+def _short(source: dict) -> str:
+    return f"{source['repo']}@{source['commit'][:7]}"
+
+
+def family(part: str) -> str:
+    """Coefficient family of a recorded part (the estimator's own choice)."""
+    from hls_workers.estimate.analytic import family_of
+
+    return family_of(part, [])
+
+
+def _estimate(hls_model, part: str):
+    from hls_workers.estimate import get_estimator
+
+    return get_estimator("analytic").estimate(hls_model, None), []
+
+
+def designs() -> list[str]:
+    """Every recorded design with weights, as ``<collection>/<case>``."""
+    import deepsets_rows as dr
+    import mlp_rows as mr
+    import tutorial_rows as tr
+
+    return ([f"tutorial/{c}" for c in tr.SYNTHESIS_CASES] + [f"deepsets/{c}" for c in dr.CASES]
+            + [f"mlp/{c}" for c in mr.CASES])
+
+
+def residual(design: str, output_root: str) -> Residual:
+    """Convert, estimate and compare one recorded design."""
+    import deepsets_rows as dr
+    import mlp_rows as mr
+    import tutorial_rows as tr
+
+    collection, case = design.split("/")
+    out = str(Path(output_root) / collection / case)
+    group = SPLIT.get(design, DEFAULT_GROUP)
+    if collection == "tutorial":
+        record = tr.load_synthesis(case)
+        report, rf, strategy = record.report, 1, "latency"
+        hls_model = tr.convert_synthesis(record, out)
+        notes = [f"stand-in weights: {', '.join(record.standins)}"] if record.standins else []
+    elif collection == "deepsets":
+        record = dr.load_record(case)
+        report, rf, strategy = record.report, 2, "latency"
+        hls_model = dr.convert_record(record, out)
+        notes = [f"stand-in weights: {', '.join(record.standins)}", "DATAFLOW top (FIFOs not modelled)"]
+    else:
+        record = mr.load_record(case)
+        report, rf, strategy = record.report, record.reuse_factor, record.strategy
+        hls_model = mr.convert_record(record, out)
+        notes = []
+    est, part_notes = _estimate(hls_model, report["part"])
+    return Residual(design, group, _short(report["source"]), f"{report['tool']} {report['tool_version']}",
+                    report["part"], rf, strategy, _reported(report), _estimated(est), notes + part_notes,
+                    est.per_layer)
+
+
+def residuals(output_root: str, selected: list[str] | None = None) -> list[Residual]:
+    return [residual(d, output_root) for d in (selected or designs())]
+
+
+def _fmt_error(metric: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    if metric == "latency":
+        return f"{value:+.0f}"
+    return f"{value:+.0f} %" if abs(value) != float("inf") else "new"
+
+
+def markdown(rows: list[Residual]) -> str:
+    """One table per group: reported / estimated (error) for every metric."""
+    titles = {"fit": "Fit set", "hold-out": "Hold-out set", "not modelled": "Recorded, not modelled (not fitted, not banded)"}
+    lines = []
+    for group in ("fit", "hold-out", "not modelled"):
+        chosen = [r for r in rows if r.group == group]
+        if not chosen:
+            continue
+        lines += [f"### {titles[group]}", "",
+                  "| design | source | tool | part | RF | strategy | LUT rep / est (err) | DSP | FF | BRAM_18K | latency (cycles) |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in chosen:
+            cells = []
+            for metric in METRICS:
+                rep, est = r.reported[metric], r.estimated[metric]
+                cells.append(f"{rep:,} / {est:,.0f} ({_fmt_error(metric, r.error(metric))})")
+            lines.append(f"| {r.design} | {r.source} | {r.tool} | {r.part} | {r.reuse_factor} | {r.strategy} | "
+                         + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", metavar="PATH", help="replace the generated block of this markdown file")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        text = markdown(residuals(tmp))
+    print(text)
+    if args.write:
+        path = Path(args.write)
+        begin, end = "<!-- residuals:begin -->", "<!-- residuals:end -->"
+        current = path.read_text() if path.exists() else f"{begin}\n{end}\n"
+        head, rest = current.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        path.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
+
+
+if __name__ == "__main__":
+    main()

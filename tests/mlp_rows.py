@@ -1,0 +1,125 @@
+"""Recorded public hls4ml syntheses of plain Dense/ReLU/softmax networks (other authors, tools and parts).
+
+``tests/fixtures/mlp_syntheses/<case>/`` holds, per run, hls4ml's weight text files, the numbers of its
+csynth report (``report.json``), the network as the run's firmware declared it (``model.json``: the
+layer order of ``myproject.cpp``, every type of ``defines.h``, reuse factor, strategy and ``n_zeros`` of
+``parameters.h``) and where every file came from (``source.json``; README there). ``convert_record``
+rebuilds the network in Keras with those weights and converts it with exactly those types, so the
+estimator sees what the HLS tool saw. Run ``python tests/mlp_rows.py`` for the residual table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+RECORDS = Path(__file__).parent / "fixtures" / "mlp_syntheses"
+CASES = tuple(sorted(p.name for p in RECORDS.iterdir() if (p / "model.json").is_file())) if RECORDS.is_dir() else ()
+
+
+@dataclass(frozen=True)
+class MlpRecord:
+    """One recorded run: report numbers, the network description and the dense layers' weights."""
+
+    case: str
+    report: dict
+    model: dict
+    #: Keras layer name -> (kernel (n_in, n_out), bias)
+    weights: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    @property
+    def dense_layers(self) -> list[dict]:
+        return [layer for layer in self.model["layers"] if layer["kind"] == "dense"]
+
+    @property
+    def reuse_factor(self) -> int:
+        return max(layer["reuse_factor"] for layer in self.dense_layers)
+
+    @property
+    def strategy(self) -> str:
+        return self.dense_layers[0]["strategy"]
+
+
+def load_record(case: str) -> MlpRecord:
+    folder = RECORDS / case
+    model = json.loads((folder / "model.json").read_text())
+    weights = {}
+    for layer in model["layers"]:
+        if layer["kind"] == "dense":
+            kernel = np.loadtxt(folder / "weights" / f"{layer['w_file']}.txt", delimiter=",", ndmin=1)
+            bias = np.loadtxt(folder / "weights" / f"{layer['b_file']}.txt", delimiter=",", ndmin=1)
+            weights[layer["name"]] = (kernel.reshape(layer["n_in"], layer["n_out"]).astype(np.float32),
+                                      bias.reshape(layer["n_out"]).astype(np.float32))
+    return MlpRecord(case, json.loads((folder / "report.json").read_text()), model, weights)
+
+
+def build_model(record: MlpRecord):
+    """The Keras network of the record (Dense, ReLU, softmax; HGQ quantizers as linear activations)."""
+    import tensorflow as tf
+
+    first = record.dense_layers[0]
+    inp = tf.keras.Input((first["n_in"],), name="input_1")
+    x = inp
+    for layer in record.model["layers"]:
+        if layer["kind"] == "dense":
+            x = tf.keras.layers.Dense(layer["n_out"], name=layer["name"])(x)
+        else:
+            activation = {"relu": "relu", "softmax": "softmax", "quantizer": "linear"}[layer["kind"]]
+            x = tf.keras.layers.Activation(activation, name=layer["name"])(x)
+    model = tf.keras.Model(inp, x)
+    for name, (kernel, bias) in record.weights.items():
+        model.get_layer(name).set_weights([kernel, bias])
+    return model
+
+
+def convert_record(record: MlpRecord, output_dir: str):
+    """hls4ml ModelGraph with the run's types, reuse factors, strategy, part, clock and uncertainty (no compile)."""
+    import hls4ml
+
+    backend = record.model.get("backend", "Vitis")
+    keras_model = build_model(record)
+    config = hls4ml.utils.config_from_keras_model(keras_model, granularity="name", backend=backend,
+                                                  default_precision="ap_fixed<16,6>")
+    config["LayerName"]["input_1"]["Precision"] = {"result": record.model["input"]}
+    for layer in record.model["layers"]:
+        entry = config["LayerName"].setdefault(layer["name"], {})
+        if layer["kind"] == "dense":
+            entry["Precision"] = {key: layer[key] for key in ("weight", "bias", "accum", "result")}
+            entry["ReuseFactor"] = layer["reuse_factor"]
+            entry["Strategy"] = layer["strategy"].capitalize()
+        else:
+            precision = entry.get("Precision")
+            entry["Precision"] = {**precision, "result": layer["result"]} if isinstance(precision, dict) else {"result": layer["result"]}
+    config["Model"]["ReuseFactor"] = record.reuse_factor
+    config["Model"]["Strategy"] = record.strategy.capitalize()
+    return hls4ml.converters.convert_from_keras_model(
+        keras_model, hls_config=config, output_dir=output_dir, backend=backend, part=record.report["part"],
+        clock_period=float(record.report["clock_target_ns"]), io_type="io_parallel",
+        clock_uncertainty=f"{100 * record.model['clock_uncertainty']:g}%",
+    )
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from hls_workers.estimate import get_estimator
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in CASES:
+            record = load_record(case)
+            est = get_estimator("analytic").estimate(convert_record(record, str(Path(tmp) / case)))
+            t = record.report["total"]
+            print(case, "lat", record.report["latency_max"], est.latency_cycles.value, "dsp", t["dsp"], est.dsp.value,
+                  "lut", t["lut"], est.lut.value, "ff", t["ff"], est.ff.value, "bram", t["bram_18k"], est.bram_18k.value,
+                  est.notes)
+            if "-v" in sys.argv:
+                for layer in est.per_layer:
+                    print("   ", layer)
