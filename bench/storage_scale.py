@@ -92,11 +92,10 @@ def measure(mode: str, db_url: str, workers: int, trials: int) -> dict:
 def _serve_proxy(db_url: str, port: int) -> None:
     import optuna
 
-    from sweep.storage import check_grpc_available, open_storage
+    from sweep.storage import proxy_backend, serve_storage_proxy
 
-    check_grpc_available()  # Optuna's stubs on the pinned protobuf (sweep/protobuf_compat.py)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    optuna.storages.run_grpc_proxy_server(open_storage(db_url), host="127.0.0.1", port=port)
+    serve_storage_proxy(proxy_backend(db_url), "127.0.0.1", port)  # as `sweep storage-proxy` serves it
 
 
 def main() -> None:

@@ -293,6 +293,23 @@ def open_storage(url: str, attempts: int = 5, create: bool = True,
     return _rdb_storage(url, options)
 
 
+def proxy_backend(url: str) -> optuna.storages.BaseStorage:
+    """What Optuna's gRPC storage proxy should serve for the database at ``url``: Optuna's trial cache over it.
+
+    The proxy answers every GetTrials by reading all of the study's trials from its storage; through the
+    cache (``get_storage``) finished trials are read from the database once, where the bare RDBStorage would
+    re-read the whole study on every call (bench/storage_scale.py, docs/scale_out.md)."""
+    check_grpc_available()
+    return optuna.storages.get_storage(open_storage(url))
+
+
+def serve_storage_proxy(backend: optuna.storages.BaseStorage, host: str, port: int) -> None:
+    """Run Optuna's gRPC storage proxy for ``backend`` (:func:`proxy_backend`) until interrupted."""
+    with warnings.catch_warnings():  # "experimental" in Optuna 5
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.run_grpc_proxy_server(backend, host=host, port=port)
+
+
 def _rdb_storage(url: str, options: dict) -> optuna.storages.RDBStorage:
     with warnings.catch_warnings():  # heartbeat_interval is "experimental" in Optuna 5
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)

@@ -141,7 +141,7 @@ def storage_proxy(
     ``--storage grpc://HOST:PORT`` (one database connection pool for all of them)."""
     if not storage:
         raise UserError(f"give --storage URL (or set {STORAGE_ENV})")
-    from sweep.storage import check_grpc_available, display_url, open_storage, storage_kind
+    from sweep.storage import check_grpc_available, display_url, proxy_backend, serve_storage_proxy, storage_kind
 
     if storage_kind(storage) != "rdb":
         raise UserError(f"storage {display_url(storage)!r}: the proxy serves a database (sqlite or postgresql URL)")
@@ -153,11 +153,9 @@ def storage_proxy(
             probe.bind((host, port))
         except OSError as exc:
             raise UserError(f"port {port} on {host} cannot be used: {exc.strerror or exc}") from None
-    rdb = open_storage(storage)
-    import optuna
-
+    backend = proxy_backend(storage)
     console.log(f"storage proxy for {display_url(storage)} on grpc://{host}:{port} (Ctrl-C stops it)")
     try:
-        optuna.storages.run_grpc_proxy_server(rdb, host=host, port=port)
+        serve_storage_proxy(backend, host, port)
     except KeyboardInterrupt:
         console.log("storage proxy stopped")
