@@ -183,6 +183,15 @@ def _effective_clock(clock_ns: float, coeffs: dict) -> float:
     return clock_ns * (1.0 - coeffs["latency"]["clock_uncertainty"])
 
 
+def _dsp_cycles(coeffs: dict, clock_ns: float) -> int:
+    """Pipeline stages of one DSP product: ``ceil(latency.t_dsp_ns / clock_eff)`` when the family gives the
+    DSP's delay (7-series), else the fixed ``latency.dsp_cycles``."""
+    lat = coeffs["latency"]
+    if lat.get("t_dsp_ns"):
+        return max(1, math.ceil(lat["t_dsp_ns"] / _effective_clock(clock_ns, coeffs)))
+    return lat["dsp_cycles"]
+
+
 def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
     lut_c, lat = coeffs["lut"], coeffs["latency"]
     rf = max(1, spec.reuse_factor)
@@ -210,7 +219,9 @@ def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
                + lut_c["per_dsp"] * dsp + lut_c["per_product"] * prof.nonzero + mux_lut)
         levels = clog2(int(prof.nonzero_per_output.max(initial=0)) + (1 if spec.has_bias else 0))
         eff = _effective_clock(clock_ns, coeffs)
-        if prof.dsp:
+        if prof.dsp and lat.get("t_dsp_ns"):  # DSP product chained with the adder tree, cut at clock_eff
+            cycles = math.ceil((lat["t_dsp_ns"] + levels * lat["t_add_level_ns"]) / eff)
+        elif prof.dsp:
             cycles = lat["dsp_cycles"] + math.ceil(levels * lat["t_add_level_ns"] / eff)
         else:
             mult_ns = lat["t_lut_mult_ns"] if prof.lut_products else 0.0
@@ -242,7 +253,7 @@ def _resource_dense(spec: LayerSpec, coeffs: dict, clock_ns: float, adder_width:
         bram = math.ceil(word / bram_c["max_width"]) * math.ceil(rf / bram_c["max_depth"])
     else:
         rom_lut = lut_c["per_mux_bit"] * mults * spec.weight_bits * clog2(rf)
-    cycles = rf + lat["resource_overhead_cycles"] + (lat["dsp_cycles"] if wide else 0)
+    cycles = rf + lat["resource_overhead_cycles"] + (_dsp_cycles(coeffs, clock_ns) if wide else 0)
     detail = {"multipliers": mults, "zeros_skipped": False}
     return LayerCost(spec.name, spec.kind, lut=mult_lut + accum_lut + mux_lut + rom_lut, dsp=dsp, bram_18k=bram,
                      cycles=cycles, ii=rf, detail=detail)
@@ -259,13 +270,28 @@ def _scale(cost: LayerCost, spec: LayerSpec, coeffs: dict) -> LayerCost:
         cost.cycles = cost.cycles + (spec.passes - 1) * cost.ii
         cost.ii = cost.ii * spec.passes
     cost.lut *= lut_scale(coeffs)
-    cost.ff = ff_c["per_dsp"] * cost.dsp + ff_c["per_lut"] * cost.lut
-    if spec.kind == "dense" and spec.strategy != "resource" and spec.reuse_factor > 1:
+    per_lut = ff_per_lut(coeffs) if spec.kind == "dense" else ff_c["per_lut"]
+    cost.ff = ff_c["per_dsp"] * cost.dsp + per_lut * cost.lut
+    latency_dense = spec.kind == "dense" and spec.strategy != "resource"
+    if latency_dense and spec.reuse_factor > 1:
         # Latency strategy at II = RF > 1: operands and partial sums held across the RF cycles (``ff.per_lut_rf``)
         cost.ff += ff_c.get("per_lut_rf", 0.0) * cost.lut
+    elif latency_dense and cost.cycles <= 1:
+        # The whole layer (products and adder tree) fits in one clock: no pipeline rank inside it, only the
+        # register on its outputs (n_out x result bits per copy).
+        cost.ff = float(copies * spec.n_out * spec.result_bits)
     if copies > 1:
         cost.detail["copies"] = copies
     return cost
+
+
+def ff_per_lut(coeffs: dict) -> float:
+    """Registers per LUT of a dense layer's pipelined logic: ``ff.per_lut_by_backend`` of the HLS tool
+    generation when the family gives one (7-series Vitis: about one register per LUT at 3.3–5 ns, fitted on
+    the ArgyKokk instance tables), else ``ff.per_lut``."""
+    ff_c = coeffs["ff"]
+    by_backend = ff_c.get("per_lut_by_backend", {})
+    return float(by_backend.get(str(coeffs.get("backend", "vitis")).lower(), ff_c["per_lut"]))
 
 
 def lut_scale(coeffs: dict) -> float:
@@ -305,7 +331,7 @@ def _pool_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
     if spec.kind == "pool_avg" and items & (items - 1):  # not a power of two: a real constant division per feature
         if width >= coeffs["dsp"]["min_input_bits"]:
             dsp = features * _dsp_per_product(width, 18, coeffs)
-            cycles += lat["dsp_cycles"]
+            cycles += _dsp_cycles(coeffs, clock_ns)
         else:
             lut += lut_c["per_shift_add_bit"] * features * width * 3
     return _scale(LayerCost(spec.name, spec.kind, lut=lut, dsp=dsp, cycles=cycles, detail={"items": items}), spec, coeffs)
