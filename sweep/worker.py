@@ -49,16 +49,17 @@ class StudyProgress:
 
 
 def study_progress(study: optuna.Study) -> StudyProgress:
-    """Count the study's trials as workers see them (see :class:`StudyProgress`). Counts come from the
-    storage per state (an SQL ``COUNT``); the trials themselves are read only when some failed, to find
-    the retried ones."""
-    storage, study_id = study._storage, study._study_id
-    counts = {state: storage.get_n_trials(study_id, state=state)
-              for state in (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, TrialState.RUNNING,
-                            TrialState.WAITING)}
+    """Count the study's trials as workers see them (see :class:`StudyProgress`).
+
+    One read of the trials through Optuna's trial cache (a loaded study's RDB storage is wrapped in it):
+    finished trials come from memory, only running and new ones from the database. Five per-state
+    ``COUNT`` queries cost more (67 ms against a few ms per check at 150 trials, profiled on PostgreSQL)."""
+    trials = study._storage.get_all_trials(study._study_id, deepcopy=False)
+    counts = dict.fromkeys(TrialState, 0)
+    for trial in trials:
+        counts[trial.state] += 1
     retried: set[int] = set()
     if counts[TrialState.FAIL]:
-        trials = study.get_trials(deepcopy=False)
         retried = {number for t in trials for number in t.system_attrs.get("retry_history", ())}
         retried &= {t.number for t in trials if t.state == TrialState.FAIL}
     finished = counts[TrialState.COMPLETE] + counts[TrialState.PRUNED] + counts[TrialState.FAIL]
