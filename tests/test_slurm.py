@@ -2,7 +2,7 @@
 
 The fixture starts ``munged`` (its own key and socket), ``slurmctld`` and ``slurmd`` (Debian ``slurm-wlm``)
 in a scratch folder with a generated ``slurm.conf``: one node named after this host, its own ports, no
-cgroups, no accounting. A tiny study is created with ``sweep run --n-trials 1`` on SQLite, then
+cgroups, no accounting. A tiny study is created with ``sweep create`` on SQLite, then
 ``sbatch --array=0-1 --wait`` runs the script: each array task joins the study with ``sweep worker`` and
 finishes one trial. Skipped, with the reason, where the cluster cannot start (binaries missing, not root).
 """
@@ -193,9 +193,10 @@ def test_two_array_tasks_finish_trials_of_one_study(slurm_cluster: dict[str, str
         study_file = tiny_study(folder, storage, quickstart_dir, n_trials=10, name="slurm")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HLS_SWEEP_", "SLURM_"))}
         env.update({**slurm_cluster, "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "2"})
-        created = subprocess.run([sys.executable, "-m", "sweep.cli", "run", str(study_file), "--n-trials", "1"],
+        created = subprocess.run([sys.executable, "-m", "sweep.cli", "create", str(study_file)],
                                  cwd=folder, env=env, capture_output=True, text=True, timeout=600)
         assert created.returncode == 0, created.stderr[-2000:]
+        assert optuna.load_study(study_name="slurm", storage=storage).trials == []  # `sweep create` runs none
 
         env.update({"HLS_SWEEP_STORAGE": storage, "HLS_SWEEP_STUDY": "slurm", "HLS_SWEEP_TRIALS_PER_TASK": "1",
                     "HLS_SWEEP_VENV": sys.prefix})
@@ -212,10 +213,10 @@ def test_two_array_tasks_finish_trials_of_one_study(slurm_cluster: dict[str, str
 
         study = optuna.load_study(study_name="slurm", storage=storage)
         trials = study.get_trials(deepcopy=False)
-        assert len(trials) == 3, [(t.number, t.state.name) for t in trials]
+        assert len(trials) == 2, [(t.number, t.state.name) for t in trials]
         assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials), [t.user_attrs for t in trials]
-        assert sorted(t.number for t in trials) == [0, 1, 2]
+        assert sorted(t.number for t in trials) == [0, 1]
         workers = [t.user_attrs.get("worker") for t in trials]
-        assert len(set(workers)) == 3, workers  # the creating run and each array task ran one trial
+        assert len(set(workers)) == 2, workers  # each array task ran one trial
     finally:
         shutil.rmtree(folder, ignore_errors=True)

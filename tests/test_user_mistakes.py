@@ -159,6 +159,8 @@ CASES: list[Case] = [
          {"s.yaml": study(objectives=["emulated_accuracy", "emulated_mse"])}, starts="s.yaml: objectives.1: "),
     # `run` refuses the same files before creating a study or a storage file
     Case("run-unknown-part", ["run", "s.yaml"], "unknown FPGA part", {"s.yaml": study(hls4ml__part=NOT_A_PART)}),
+    Case("create-unknown-part", ["create", "s.yaml"], "unknown FPGA part", {"s.yaml": study(hls4ml__part=NOT_A_PART)}),
+    Case("create-missing-file", ["create", "nope.yaml"], "nope.yaml"),
     Case("run-objective-of-another-task", ["run", "s.yaml"], "regression metric",
          {"s.yaml": study(objectives=["emulated_mse", "lut"])}),
     Case("run-storage-in-missing-folder", ["run", "s.yaml", "--storage", "sqlite:///no/such/dir/x.db"],

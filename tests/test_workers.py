@@ -246,6 +246,24 @@ def test_worker_survives_a_postgres_restart(tmp_path: Path, quickstart_dir: Path
         assert study_progress(study).done == 4
 
 
+def test_create_stores_the_study_without_running_a_trial(tmp_path: Path, quickstart_dir: Path) -> None:
+    """`sweep create` (docker's create service, the cluster README): the study and its config are stored,
+    no trial runs; again, the existing study is left as it is; a worker then joins from the URL alone."""
+    from sweep.study import CONFIG_ATTR
+
+    url = f"sqlite:///{tmp_path / 'trials.db'}"
+    study_file = tiny_study(tmp_path, url, quickstart_dir, n_trials=1)
+    first = run(["create", str(study_file)])
+    assert first.returncode == 0 and "'fleet' created" in " ".join(first.stderr.split()), first.stderr[-2000:]
+    study = load(url)
+    assert study.trials == [] and study.user_attrs[CONFIG_ATTR]["name"] == "fleet"
+    again = run(["create", str(study_file)])
+    assert again.returncode == 0 and "already exists" in again.stderr, again.stderr[-2000:]
+    joined = run(["worker", "--storage", url, "--study-name", "fleet"], cwd=tmp_path)
+    assert joined.returncode == 0, joined.stderr[-2000:]
+    assert [t.state.name for t in load(url).trials] == ["COMPLETE"]
+
+
 # ------------------------------------------------------------------------------------ user mistakes
 def test_worker_mistakes_are_one_line(tmp_path: Path) -> None:
     import socket

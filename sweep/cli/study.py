@@ -166,6 +166,33 @@ def run(
         raise typer.Exit(130) from None
 
 
+def create(
+    study_file: Path = typer.Argument(..., help="study YAML"),
+    storage: Optional[str] = typer.Option(None, help="storage URL (default: the study file's)"),
+    study_name: Optional[str] = typer.Option(None, "--study-name", help="study name (default: the file's name)"),
+) -> None:
+    """Create a study without running a trial (its config, artifact store and enqueued designs stored; its
+    data prepared into the cache), for `sweep worker` fleets to fill. An existing study is left as it is."""
+    from sweep.config import load_config
+    from sweep.storage import check_reachable, display_url, normalize_url, with_password_from_env
+
+    cfg = load_config(study_file)
+    storage_url = with_password_from_env(storage or cfg.storage, cfg.storage_password_env)
+    name = study_name or cfg.name
+    check_reachable(normalize_url(storage_url))
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    from sweep.data.prepare import prepare_data
+    from sweep.study import open_study
+
+    console.log(f"preparing data: {cfg.data.source}")
+    prepare_data(cfg.data, progress=True)  # built-in data is generated once, here, not by every worker
+    study, created = open_study(cfg, storage_url, name)
+    console.log(f"study {name!r} {'created' if created else 'already exists'} in {display_url(storage_url)} "
+                f"({len(study.trials)} trials); workers join with: sweep worker --storage URL --study-name {name}")
+
+
 def _run(cfg, storage_url: str, name: str, n_trials: int, jobs: int = 1) -> None:
     import optuna
 
@@ -382,5 +409,5 @@ def _promote(storage: str, study_name: str, top: int, estimator: str, timeout_s:
 
 
 def register_study_commands(app: typer.Typer) -> None:
-    for command in (run, validate, status, pareto, plot, synth):
+    for command in (run, create, validate, status, pareto, plot, synth):
         app.command()(command)
