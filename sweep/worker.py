@@ -20,6 +20,7 @@ from optuna.trial import TrialState
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from sweep.errors import UserError
+from sweep.storage import HeartbeatSettings
 
 #: Trial user attribute naming the worker process that ran it (``host:pid``).
 WORKER_ATTR = "worker"
@@ -88,14 +89,16 @@ def run_worker(study: optuna.Study, run_one: Callable[[], None], total: int | No
                n_trials: int | None = None, timeout_s: float | None = None, poll_s: float = 2.0,
                on_wait: Callable[[StudyProgress], None] = lambda progress: None,
                on_outage: Callable[[BaseException], None] = lambda exc: None,
-               outage_limit_s: float = 300.0) -> int:
+               outage_limit_s: float = 300.0, dead_workers: HeartbeatSettings | None = None) -> int:
     """Run trials one at a time (``run_one``) until the study has ``total`` done trials, this worker has run
     ``n_trials``, or ``timeout_s`` has passed (a trial already started finishes). Returns the trials run.
 
     When the remaining trials are all running elsewhere the worker waits (``poll_s``) instead of starting
     more, so the study does not overshoot ``total``; if one of those workers dies, its trial turns stale
-    after the grace period, is failed and retried, and this worker runs the retry. Without heartbeats
-    (journal and proxy storages) it leaves instead of waiting. A storage outage (database restart) is
+    after the grace period, is failed and retried, and this worker runs the retry. Storages without
+    Optuna's heartbeats (journal, proxy) are watched through the trials' own beats (:mod:`sweep.leases`)
+    with the ``dead_workers`` settings; without those settings the worker leaves instead of waiting. A
+    storage outage (database restart) is
     waited out (``on_outage`` each attempt; a trial cut off by it turns stale and is retried) for up to
     ``outage_limit_s``, then :class:`StorageUnavailable`.
     """
@@ -109,7 +112,7 @@ def run_worker(study: optuna.Study, run_one: Callable[[], None], total: int | No
         if timeout_s is not None and time.monotonic() - start >= timeout_s:
             break
         try:
-            action, progress = _next_action(study, total, heartbeats)
+            action, progress = _next_action(study, total, heartbeats, dead_workers)
             if action == "stop":
                 break
             if action == "wait":
@@ -130,12 +133,20 @@ def run_worker(study: optuna.Study, run_one: Callable[[], None], total: int | No
     return ran
 
 
-def _next_action(study: optuna.Study, total: int | None, heartbeats: bool) -> tuple[str, StudyProgress | None]:
+def _next_action(study: optuna.Study, total: int | None, heartbeats: bool,
+                 dead_workers: HeartbeatSettings | None = None) -> tuple[str, StudyProgress | None]:
     """``run`` a trial, ``wait`` for the last ones running elsewhere, or ``stop``."""
     if heartbeats:
         with warnings.catch_warnings():  # "experimental" in Optuna 5
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             fail_stale_trials(study)
+    elif dead_workers is not None:
+        from sweep.leases import fail_stale_leases
+        from sweep.storage import RetryDeadWorkerTrial
+
+        grace, retries = dead_workers.grace_period_s, dead_workers.max_retry
+        fail_stale_leases(study, grace, RetryDeadWorkerTrial(retries, grace))
+        heartbeats = True  # a dead worker's trial will be failed and retried: waiting for it is safe
     if total is None:
         return "run", None
     progress = study_progress(study)

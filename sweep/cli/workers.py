@@ -105,7 +105,8 @@ def _work(study, cfg, name: str, total: int, n_trials: int | None, timeout: floa
         start = time.perf_counter()
         with one_line_thread_errors():
             ran = run_worker(study, lambda: run_study(study, runner, 1, on_trial_end=trial_end), total=total,
-                             n_trials=n_trials, timeout_s=timeout, on_wait=waiting, on_outage=outage)
+                             n_trials=n_trials, timeout_s=timeout, on_wait=waiting, on_outage=outage,
+                             dead_workers=cfg.workers)
     after = study_progress(study)
     console.log(f"worker ran {ran} trial(s) in {time.perf_counter() - start:.0f} s; study {name!r}: "
                 f"{after.done}/{total} done ({after.complete} complete, {after.retried} retried after a dead worker)")
