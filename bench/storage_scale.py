@@ -8,7 +8,10 @@ with the same rule (``sweep.worker.run_worker``: until the study has M done tria
 per mode: ``{"mode", "workers", "trials", "seconds", "trials_per_s", "storage_ms_per_trial", "lost",
 "duplicated", "complete"}`` where ``storage_ms_per_trial`` = workers x seconds / trials (each worker's
 time per trial), ``lost`` = M - done trials and ``duplicated`` = trial numbers seen twice.
-Run: .venv/bin/python bench/storage_scale.py [--workers 16] [--trials 5000] [--modes direct,proxy]
+Mode ``breakdown`` (one worker in this process, M trials) prints where a trial's time goes instead:
+``{"optimize_ms", "progress_ms", "fail_stale_ms"}`` per trial (Optuna's ``study.optimize`` of the no-op
+trial, the stopping rule's ``study_progress``, the stale-trial check).
+Run: .venv/bin/python bench/storage_scale.py [--workers 16] [--trials 5000] [--modes direct,proxy,breakdown]
 """
 
 from __future__ import annotations
@@ -98,6 +101,29 @@ def _serve_proxy(db_url: str, port: int) -> None:
     serve_storage_proxy(proxy_backend(db_url), "127.0.0.1", port)  # as `sweep storage-proxy` serves it
 
 
+def breakdown(db_url: str, trials: int) -> dict:
+    """Per-trial milliseconds of each step a worker repeats, timed one after another in this process."""
+    import optuna
+    from optuna.storages._heartbeat import fail_stale_trials
+
+    from sweep.config import WorkersConfig
+    from sweep.storage import open_storage
+    from sweep.worker import study_progress
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    optuna.create_study(study_name="breakdown", storage=open_storage(db_url))
+    storage = open_storage(db_url, create=False, workers=WorkersConfig(heartbeat_interval_s=60, grace_period_s=180))
+    study = optuna.load_study(study_name="breakdown", storage=storage, sampler=optuna.samplers.RandomSampler())
+    spent = {"optimize_ms": 0.0, "progress_ms": 0.0, "fail_stale_ms": 0.0}
+    for _ in range(trials):
+        for key, step in (("optimize_ms", lambda: study.optimize(_objective, n_trials=1)),
+                          ("progress_ms", lambda: study_progress(study)), ("fail_stale_ms", lambda: fail_stale_trials(study))):
+            start = time.perf_counter()
+            step()
+            spent[key] += time.perf_counter() - start
+    return {"mode": "breakdown", "trials": trials, **{k: round(1000 * v / trials, 1) for k, v in spent.items()}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=16)
@@ -109,7 +135,9 @@ def main() -> None:
     multiprocessing.set_start_method("spawn")
     with postgres_server() as server:
         for mode in args.modes.split(","):
-            print(json.dumps(measure(mode, server.url, args.workers, args.trials)), flush=True)
+            result = breakdown(server.url, args.trials) if mode == "breakdown" else measure(
+                mode, server.url, args.workers, args.trials)
+            print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
