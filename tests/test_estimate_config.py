@@ -183,13 +183,19 @@ def test_project_reuse_factor_per_layer_is_used(capsys, project, small, tmp_path
     assert from_project["ii"] == 2 and plain["ii"] == 1
 
 
-def test_project_csynth_report_is_shown_as_reported(capsys, project, tmp_path):
+def _project_with_report(project: Path, tmp_path: Path, report: str) -> Path:
+    """A copy of ``project`` holding the fixture's C-synthesis ``report`` where hls4ml's build puts it."""
     copy = tmp_path / "prj"
     shutil.copytree(project, copy)
     report_dir = copy / "myproject_prj" / "solution1" / "syn" / "report"
     report_dir.mkdir(parents=True)
     shutil.copy(REPORTS / "vivado_hls.app", copy / "myproject_prj")
-    shutil.copy(REPORTS / "myproject_csynth.xml", report_dir)
+    shutil.copy(REPORTS / report, report_dir)
+    return copy
+
+
+def test_project_csynth_report_is_shown_as_reported(capsys, project, tmp_path):
+    copy = _project_with_report(project, tmp_path, "myproject_csynth.xml")
     payload = _estimate(capsys, "--hls-project", copy)
     assert payload["reported_source"] == "csynth"
     assert payload["reported"]["lut"] == 2532 and payload["reported"]["dsp"] == 73  # the report's own numbers
@@ -221,12 +227,7 @@ def test_distributed_arithmetic_model_strategy_is_costed_by_da4ml(capsys, small,
 
 
 def test_rpt_without_xml_gives_a_note_not_numbers(capsys, project, tmp_path):
-    copy = tmp_path / "prj"
-    shutil.copytree(project, copy)
-    report_dir = copy / "myproject_prj" / "solution1" / "syn" / "report"
-    report_dir.mkdir(parents=True)
-    shutil.copy(REPORTS / "vivado_hls.app", copy / "myproject_prj")
-    shutil.copy(REPORTS / "myproject_csynth.rpt", report_dir)
+    copy = _project_with_report(project, tmp_path, "myproject_csynth.rpt")
     payload = _estimate(capsys, "--hls-project", copy)
     assert "reported" not in payload
     assert any("not readable" in note for note in payload["notes"])
