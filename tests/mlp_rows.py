@@ -1,4 +1,4 @@
-"""Recorded public hls4ml syntheses of plain Dense/ReLU/softmax networks (other authors, tools and parts).
+"""Recorded public hls4ml syntheses of Dense networks (ReLU/sigmoid/softmax; Latency and Resource strategy).
 
 ``tests/fixtures/mlp_syntheses/<case>/`` holds, per run, hls4ml's weight text files, the numbers of its
 csynth report (``report.json``), the network as the run's firmware declared it (``model.json``: the
@@ -61,7 +61,7 @@ def load_record(case: str) -> MlpRecord:
 
 
 def build_model(record: MlpRecord):
-    """The Keras network of the record (Dense, ReLU, softmax; HGQ quantizers as linear activations)."""
+    """The Keras network of the record (Dense, ReLU, sigmoid, softmax; HGQ quantizers as linear activations)."""
     import tensorflow as tf
 
     first = record.dense_layers[0]
@@ -71,7 +71,7 @@ def build_model(record: MlpRecord):
         if layer["kind"] == "dense":
             x = tf.keras.layers.Dense(layer["n_out"], name=layer["name"])(x)
         else:
-            activation = {"relu": "relu", "softmax": "softmax", "quantizer": "linear"}[layer["kind"]]
+            activation = {"relu": "relu", "softmax": "softmax", "sigmoid": "sigmoid", "quantizer": "linear"}[layer["kind"]]
             x = tf.keras.layers.Activation(activation, name=layer["name"])(x)
     model = tf.keras.Model(inp, x)
     for name, (kernel, bias) in record.weights.items():

@@ -41,7 +41,10 @@ def test_within_documented_band(rows, design):
         if limit is None:
             continue
         error = r.error(metric)
-        assert error is not None and abs(error) <= limit, (design, metric, r.reported[metric], r.estimated[metric])
+        if error is None:  # the report has 0 and the estimate too (a run without BRAM): exact
+            assert r.reported[metric] == 0 and r.estimated[metric] == 0, (design, metric)
+            continue
+        assert abs(error) <= limit, (design, metric, r.reported[metric], r.estimated[metric])
 
 
 def test_recorded_weights_match_the_reports():

@@ -76,6 +76,9 @@ class LayerSpec:
     pool_items: int = 1
     #: The cast into the result type rounds or saturates (activations): extra logic per element.
     rounds_or_saturates: bool = False
+    #: Table-based activations (sigmoid, tanh, ...): entries and width of hls4ml's lookup table (0 = unknown).
+    table_size: int = 0
+    table_bits: int = 0
 
 
 @dataclass
@@ -230,8 +233,23 @@ def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
             batches = math.ceil(prof.dsp * per_dsp / max(detail["dsp_limited_to"], 1))
             cycles += min(rf, batches) - 1
         detail["adder_tree_levels"] = levels
+        stage_ff = _dsp_stage_ff(spec, coeffs, clock_ns, dsp / per_dsp if per_dsp else 0.0)
+        if stage_ff:
+            detail["dsp_stage_ff"] = round(stage_ff)
         cost = LayerCost(spec.name, spec.kind, lut=lut, dsp=dsp, cycles=max(cycles, 1), ii=rf, detail=detail)
     return _scale(cost, spec, coeffs)
+
+
+def _dsp_stage_ff(spec: LayerSpec, coeffs: dict, clock_ns: float, products: float) -> float:
+    """Registers on the DSP products of a Latency layer whose product does not fit one effective clock:
+    ``ff.per_dsp_stage_bit_by_backend[backend]`` x DSP-bound products x product bits (input + weight) x extra
+    DSP stages. Only where the family gives the DSP's delay (``latency.t_dsp_ns``) and the HLS tool a value."""
+    by_backend = coeffs["ff"].get("per_dsp_stage_bit_by_backend", {})
+    per_bit = float(by_backend.get(str(coeffs.get("backend", "vitis")).lower(), 0.0))
+    if not per_bit or not products or not coeffs["latency"].get("t_dsp_ns"):
+        return 0.0
+    extra_stages = _dsp_cycles(coeffs, clock_ns) - 1
+    return per_bit * products * (spec.input_bits + spec.weight_bits) * max(extra_stages, 0)
 
 
 def _resource_dense(spec: LayerSpec, coeffs: dict, clock_ns: float, adder_width: int) -> LayerCost:
@@ -271,7 +289,7 @@ def _scale(cost: LayerCost, spec: LayerSpec, coeffs: dict) -> LayerCost:
         cost.ii = cost.ii * spec.passes
     cost.lut *= lut_scale(coeffs)
     per_lut = ff_per_lut(coeffs) if spec.kind == "dense" else ff_c["per_lut"]
-    cost.ff = ff_c["per_dsp"] * cost.dsp + per_lut * cost.lut
+    cost.ff = ff_c["per_dsp"] * cost.dsp + per_lut * cost.lut + copies * cost.detail.get("dsp_stage_ff", 0)
     latency_dense = spec.kind == "dense" and spec.strategy != "resource"
     if latency_dense and spec.reuse_factor > 1:
         # Latency strategy at II = RF > 1: operands and partial sums held across the RF cycles (``ff.per_lut_rf``)
@@ -311,8 +329,21 @@ def _elementwise_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCo
     else:  # table-based activations (sigmoid, tanh, ...): one small ROM lookup per element
         lut = lut_c.get("per_table_bit", 2.0) * width * spec.result_bits
         cycles = 1
-    cost = LayerCost(spec.name, spec.kind, lut=lut, cycles=cycles, path_ns=lat["t_relu_ns"] if spec.kind == "relu" else 0)
+    bram = _table_bram(spec, coeffs) if spec.kind == "activation" else 0.0
+    cost = LayerCost(spec.name, spec.kind, lut=lut, bram_18k=bram, cycles=cycles,
+                     path_ns=lat["t_relu_ns"] if spec.kind == "relu" else 0)
     return _scale(cost, spec, coeffs)
+
+
+def _table_bram(spec: LayerSpec, coeffs: dict) -> float:
+    """BRAM of a table activation's lookup table: a table of at least ``bram.min_bits`` (hls4ml's default
+    1024 x ap_fixed<18,8> is exactly one 18 Kb block) is a block ROM, one dual-port copy per two elements;
+    smaller tables stay in LUTs."""
+    bram_c = coeffs["bram"]
+    bits = spec.table_size * spec.table_bits
+    if not bits or bits < bram_c["min_bits"]:
+        return 0.0
+    return math.ceil(spec.n_out / 2) * math.ceil(bits / bram_c["bits_per_block"])
 
 
 def _pool_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:

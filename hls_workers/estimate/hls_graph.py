@@ -119,8 +119,11 @@ def layer_specs(hls_model: Any) -> tuple[list[LayerSpec], list[str]]:
             kind = "relu" if act == "relu" else ("passthrough" if act == "linear" else "activation")
             n = int(layer.get_attr("n_in") or math.prod(layer.get_output_variable().shape))
             result_t = _precision(layer, "result_t")
+            table_t = _precision(layer, "table_t") if kind == "activation" else None
             specs.append(LayerSpec(name=layer.name, kind=kind, n_in=n, n_out=n, input_bits=_input_bits(layer),
-                                   result_bits=_width(result_t), rounds_or_saturates=_rounds_or_saturates(result_t)))
+                                   result_bits=_width(result_t), rounds_or_saturates=_rounds_or_saturates(result_t),
+                                   table_size=int(layer.get_attr("table_size", 0) or 0) if table_t else 0,
+                                   table_bits=_width(table_t, 0)))
         else:
             notes.append(f"{layer.name}: {cls} is not modelled (counted as free)")
     return specs, notes
