@@ -57,7 +57,7 @@ def check_every_trial_once(study: optuna.Study, n_trials: int, extra: int = 0) -
 
 # ------------------------------------------------------------------------------------------- fleets
 FLEETS = [  # storage, worker processes, trials
-    ("postgresql", 4, 12),
+    ("postgresql", 4, 8),
     pytest.param("postgresql", 4, 40, marks=pytest.mark.slow),  # the size: 2.4 min on 2 cores
     ("sqlite", 3, 6),
     ("journal", 2, 4),
