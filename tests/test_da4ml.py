@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -45,6 +50,26 @@ def test_exact_vs_hls4ml_da_strategy_and_deterministic(tmp_path):
     assert ours.to_dict() == again.to_dict()
     assert ours.dsp.value == 0 and ours.dsp.source == "da4ml"
     assert ours.latency_cycles.value >= 1 and ours.ii.value == 1
+
+
+@pytest.mark.slow
+def test_compiled_solver_gives_the_same_cost(tmp_path):
+    """The default run interprets da4ml's numba code (tests/conftest.py); compiled, it gives the same cost."""
+    code = (
+        "import json, sys\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from pathlib import Path\n"
+        "from test_da4ml import _convert, _model\n"
+        "from hls_workers.estimate import get_estimator\n"
+        "print(json.dumps(get_estimator('da4ml').estimate(_convert(_model(), Path(sys.argv[1]), 'Latency')).to_dict()))\n"
+    )
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "0"}
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    compiled = json.loads(done.stdout.strip().splitlines()[-1])
+    interpreted = get_estimator("da4ml").estimate(_convert(_model(), tmp_path / "here", "Latency")).to_dict()
+    assert compiled == interpreted
 
 
 def test_unsupported_layers_are_refused(tmp_path):
