@@ -22,6 +22,8 @@ from optuna.exceptions import UpdateFinishedTrialError
 from optuna.storages._heartbeat import is_heartbeat_enabled
 from optuna.trial import FrozenTrial, TrialState
 
+from sweep.storage import HeartbeatSettings, RetryDeadWorkerTrial
+
 #: Trial system attribute: Unix time of the running trial's last heartbeat.
 HEARTBEAT_ATTR = "sweep:heartbeat"
 
@@ -76,11 +78,13 @@ def last_beat(trial: FrozenTrial) -> float:
     return trial.datetime_start.timestamp() if trial.datetime_start else time.time()
 
 
-def fail_stale_leases(study: optuna.Study, grace_period_s: float,
-                      on_stale: Callable[[optuna.Study, FrozenTrial], None]) -> list[int]:
-    """Fail the RUNNING trials whose last beat is older than ``grace_period_s`` and pass each one this call
-    failed to ``on_stale`` (the retry); returns their numbers. Another worker failing the same trial
-    first is not an error: the storage refuses the second update and that trial is skipped here."""
+def fail_stale_leases(study: optuna.Study, settings: HeartbeatSettings) -> list[int]:
+    """Fail the RUNNING trials whose last beat is older than ``settings.grace_period_s`` and retry each one
+    this call failed (:class:`~sweep.storage.RetryDeadWorkerTrial`, at most ``settings.max_retry`` times);
+    returns their numbers. Another worker failing the same trial first is not an error: the storage refuses
+    the second update and that trial is skipped here."""
+    grace_period_s = settings.grace_period_s
+    on_stale = RetryDeadWorkerTrial(settings.max_retry, grace_period_s)
     storage, now = study._storage, time.time()
     failed: list[int] = []
     for trial in storage.get_all_trials(study._study_id, deepcopy=False, states=(TrialState.RUNNING,)):

@@ -24,7 +24,7 @@ from sweep.pipeline import PTQ_MODELS_DIR, run_design, training_seed
 from sweep.samplers import make_sampler
 from sweep.space import SearchSpace
 from sweep.leases import fail_stale_leases, needs_leases, with_heartbeat
-from sweep.storage import RetryDeadWorkerTrial, display_url, open_storage, url_without_password
+from sweep.storage import display_url, open_storage, url_without_password
 from sweep.worker import WORKER_ATTR, worker_id
 from sweep.training import TrialFailed
 from sweep.versions import stack_versions
@@ -238,7 +238,6 @@ def run_study(study: optuna.Study, runner: TrialRunner, n_trials: int,
     callbacks: list[Any] = [save_trial_note] + ([on_trial_end] if on_trial_end else [])
     objective: Callable[[optuna.Trial], Any] = runner
     if needs_leases(study):  # journal / gRPC proxy: the worker beats itself (sweep.leases)
-        dead = runner.cfg.workers
-        fail_stale_leases(study, dead.grace_period_s, RetryDeadWorkerTrial(dead.max_retry, dead.grace_period_s))
-        objective = with_heartbeat(runner, dead.heartbeat_interval_s)
+        fail_stale_leases(study, runner.cfg.workers)
+        objective = with_heartbeat(runner, runner.cfg.workers.heartbeat_interval_s)
     study.optimize(objective, n_trials=n_trials, catch=(TrialFailed,), callbacks=callbacks, gc_after_trial=True)

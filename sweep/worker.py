@@ -98,8 +98,7 @@ def run_worker(study: optuna.Study, run_one: Callable[[], None], total: int | No
     after the grace period, is failed and retried, and this worker runs the retry. Storages without
     Optuna's heartbeats (journal, proxy) are watched through the trials' own beats (:mod:`sweep.leases`)
     with the ``dead_workers`` settings; without those settings the worker leaves instead of waiting. A
-    storage outage (database restart) is
-    waited out (``on_outage`` each attempt; a trial cut off by it turns stale and is retried) for up to
+    storage outage (database restart) is waited out (``on_outage`` each attempt; a trial cut off by it turns stale and is retried) for up to
     ``outage_limit_s``, then :class:`StorageUnavailable`.
     """
     start = time.monotonic()
@@ -142,10 +141,8 @@ def _next_action(study: optuna.Study, total: int | None, heartbeats: bool,
             fail_stale_trials(study)
     elif dead_workers is not None:
         from sweep.leases import fail_stale_leases
-        from sweep.storage import RetryDeadWorkerTrial
 
-        grace, retries = dead_workers.grace_period_s, dead_workers.max_retry
-        fail_stale_leases(study, grace, RetryDeadWorkerTrial(retries, grace))
+        fail_stale_leases(study, dead_workers)
         heartbeats = True  # a dead worker's trial will be failed and retried: waiting for it is safe
     if total is None:
         return "run", None

@@ -9,8 +9,9 @@ import optuna
 from optuna.storages.journal import JournalFileBackend, JournalStorage
 from optuna.trial import TrialState
 
+from sweep.config import WorkersConfig
 from sweep.leases import HEARTBEAT_ATTR, fail_stale_leases, needs_leases, trial_heartbeat
-from sweep.storage import RETRY_OF_ATTR, RetryDeadWorkerTrial
+from sweep.storage import RETRY_OF_ATTR
 
 
 def _worker_view(log: Path) -> optuna.Study:
@@ -28,7 +29,8 @@ def test_a_stale_trial_is_failed_and_retried_once_however_many_workers_notice(tm
     alive_worker._storage.set_trial_system_attr(fresh._trial_id, HEARTBEAT_ATTR, time.time())
     assert needs_leases(dead_worker)
 
-    noticed = [fail_stale_leases(view, 30, RetryDeadWorkerTrial(2, 30)) for view in (_worker_view(log), _worker_view(log))]
+    settings = WorkersConfig(heartbeat_interval_s=10, grace_period_s=30, max_retry=2)
+    noticed = [fail_stale_leases(view, settings) for view in (_worker_view(log), _worker_view(log))]
     assert sorted(noticed) == [[], [stale.number]]  # one worker fails it; the other finds it finished
     trials = _worker_view(log).get_trials(deepcopy=False)
     states = {t.number: t.state for t in trials}
