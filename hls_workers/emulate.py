@@ -43,10 +43,7 @@ def load_keras_model(path: str, architecture: str | None = None):
 
 def convert(model, job: HardwareJob):
     """hls4ml ModelGraph of ``model`` with the configuration derived from the job's design."""
-    from hls_workers.extensions import sum_pooling
-
-    sum_pooling.register()  # before config_from_keras_model: the custom layers must be known to hls4ml
-    hls_config = build_hls_config(model, job)
+    hls_config = build_hls_config(model, job)  # registers the custom layers before hls4ml parses the model
     return convert_with_config(model, hls_config, job.settings, str(Path(job.output_dir) / "hls4ml_prj")), hls_config
 
 
