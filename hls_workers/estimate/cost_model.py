@@ -190,9 +190,12 @@ def _dsp_cycles(coeffs: dict, clock_ns: float) -> int:
     """Pipeline stages of one DSP product: ``ceil(latency.t_dsp_ns / clock_eff)`` when the family gives the
     DSP's delay (7-series), else the fixed ``latency.dsp_cycles``."""
     lat = coeffs["latency"]
-    if lat.get("t_dsp_ns"):
-        return max(1, math.ceil(lat["t_dsp_ns"] / _effective_clock(clock_ns, coeffs)))
-    return lat["dsp_cycles"]
+    return _cycles_of(lat["t_dsp_ns"], coeffs, clock_ns) if lat.get("t_dsp_ns") else lat["dsp_cycles"]
+
+
+def _cycles_of(delay_ns: float, coeffs: dict, clock_ns: float) -> int:
+    """Clock cycles a path of ``delay_ns`` takes at the effective clock (at least one)."""
+    return max(1, math.ceil(delay_ns / _effective_clock(clock_ns, coeffs)))
 
 
 def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
@@ -244,8 +247,7 @@ def _dsp_stage_ff(spec: LayerSpec, coeffs: dict, clock_ns: float, products: floa
     """Registers on the DSP products of a Latency layer whose product does not fit one effective clock:
     ``ff.per_dsp_stage_bit_by_backend[backend]`` x DSP-bound products x product bits (input + weight) x extra
     DSP stages. Only where the family gives the DSP's delay (``latency.t_dsp_ns``) and the HLS tool a value."""
-    by_backend = coeffs["ff"].get("per_dsp_stage_bit_by_backend", {})
-    per_bit = float(by_backend.get(str(coeffs.get("backend", "vitis")).lower(), 0.0))
+    per_bit = _of_backend(coeffs["ff"].get("per_dsp_stage_bit_by_backend", {}), coeffs, 0.0)
     if not per_bit or not products or not coeffs["latency"].get("t_dsp_ns"):
         return 0.0
     extra_stages = _dsp_cycles(coeffs, clock_ns) - 1
@@ -307,14 +309,17 @@ def ff_per_lut(coeffs: dict) -> float:
     """Registers per LUT of a dense layer's pipelined logic: ``ff.per_lut_by_backend`` of the HLS tool
     generation when the family gives one (7-series Vitis: about one register per LUT at 3.3–5 ns, fitted on
     the ArgyKokk instance tables), else ``ff.per_lut``."""
-    ff_c = coeffs["ff"]
-    by_backend = ff_c.get("per_lut_by_backend", {})
-    return float(by_backend.get(str(coeffs.get("backend", "vitis")).lower(), ff_c["per_lut"]))
+    return _of_backend(coeffs["ff"].get("per_lut_by_backend", {}), coeffs, coeffs["ff"]["per_lut"])
 
 
 def lut_scale(coeffs: dict) -> float:
     """LUT factor of the HLS tool generation (``lut.backend_scale`` keyed by ``coeffs['backend']``)."""
-    return float(coeffs["lut"].get("backend_scale", {}).get(str(coeffs.get("backend", "vitis")).lower(), 1.0))
+    return _of_backend(coeffs["lut"].get("backend_scale", {}), coeffs, 1.0)
+
+
+def _of_backend(by_backend: dict, coeffs: dict, default: float) -> float:
+    """The value of a per-HLS-tool coefficient (``{"vitis": …, "vivado": …}``) for ``coeffs['backend']``."""
+    return float(by_backend.get(str(coeffs.get("backend", "vitis")).lower(), default))
 
 
 def _elementwise_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
@@ -381,9 +386,7 @@ def _softmax_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
 def _softmax_cycles(coeffs: dict, clock_ns: float) -> int:
     """``latency.softmax_ns`` over the effective clock when the family gives it, else ``softmax_cycles``."""
     lat = coeffs["latency"]
-    if lat.get("softmax_ns"):
-        return max(1, math.ceil(lat["softmax_ns"] / _effective_clock(clock_ns, coeffs)))
-    return lat["softmax_cycles"]
+    return _cycles_of(lat["softmax_ns"], coeffs, clock_ns) if lat.get("softmax_ns") else lat["softmax_cycles"]
 
 
 def layer_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
