@@ -126,12 +126,6 @@ def family(part: str) -> str:
     return family_of(part, [])
 
 
-def _estimate(hls_model, part: str):
-    from hls_workers.estimate import get_estimator
-
-    return get_estimator("analytic").estimate(hls_model, None), []
-
-
 def designs() -> list[str]:
     """Every recorded design with weights, as ``<collection>/<case>``."""
     import deepsets_rows as dr
@@ -166,10 +160,11 @@ def residual(design: str, output_root: str) -> Residual:
         report, rf, strategy = record.report, record.reuse_factor, record.strategy
         hls_model = mr.convert_record(record, out)
         notes = []
-    est, part_notes = _estimate(hls_model, report["part"])
+    from hls_workers.estimate import get_estimator
+
+    est = get_estimator("analytic").estimate(hls_model)
     return Residual(design, group, _short(report["source"]), f"{report['tool']} {report['tool_version']}",
-                    report["part"], rf, strategy, _reported(report), _estimated(est), notes + part_notes,
-                    est.per_layer)
+                    report["part"], rf, strategy, _reported(report), _estimated(est), notes, est.per_layer)
 
 
 def residuals(output_root: str, selected: list[str] | None = None) -> list[Residual]:
