@@ -6,8 +6,8 @@ as the run declared it, estimated, and compared with the report: LUT, DSP, FF, B
 
 The split is fixed and by design (whole authors), not random (``SPLIT``):
 - fit: the runs the FF and latency coefficients were fitted on (Hector-Plata, nrp-nautilus, and for the
-  7-series per-DSP-stage registers freaksie/ML-on-Chip; the 7-series Vitis ``ff.per_lut_by_backend`` comes
-  from the ArgyKokk instance tables, a further non-hold-out author);
+  7-series per-DSP-stage registers freaksie/ML-on-Chip; the 7-series Vitis ``ff.per_lut_by_backend`` and
+  ``ff.per_dsp_stage_bit_by_backend`` come from the ArgyKokk instance tables, a further non-hold-out author);
 - hold-out: other authors, tools and parts, never looked at while fitting (pominiq, Thifjj, the l1-jet-id
   DeepSets);
 - not modelled: runs the estimator cannot represent (a build script forcing the multiplier binding,
@@ -31,7 +31,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-METRICS = ("lut", "dsp", "ff", "bram_18k", "latency")
+METRICS = ("lut", "dsp", "ff", "bram_18k", "latency", "ii")
+#: Metrics compared in clock cycles (the error is estimate - report), the others in percent.
+CYCLE_METRICS = ("latency", "ii")
 
 #: design -> group. Whole authors go to one side; see the module docstring.
 SPLIT = {
@@ -69,14 +71,14 @@ SPLIT = {
 DEFAULT_GROUP = "not modelled"
 
 #: Documented bands, measured with this module (docs/estimate_residuals.md), per (group, coefficient family):
-#: the largest |error| allowed, in percent (latency: cycles); None = not banded. Every design of the fit and
+#: the largest |error| allowed, in percent (latency and II: cycles); None = not banded. Every design of the fit and
 #: hold-out sets falls under one of them.
 BANDS = {
-    ("fit", "ultrascale_plus"): {"lut": 25, "dsp": 25, "ff": 50, "bram_18k": None, "latency": 1},
-    ("fit", "7series"): {"lut": 15, "dsp": 5, "ff": 15, "bram_18k": 0, "latency": 25},
+    ("fit", "ultrascale_plus"): {"lut": 25, "dsp": 25, "ff": 50, "bram_18k": None, "latency": 1, "ii": 0},
+    ("fit", "7series"): {"lut": 10, "dsp": 5, "ff": 5, "bram_18k": 0, "latency": 5, "ii": 1},
     # DeepSets: DATAFLOW tops (FIFOs not modelled), stand-in weights in some layers
-    ("hold-out", "ultrascale_plus"): {"lut": 40, "dsp": None, "ff": 60, "bram_18k": 0, "latency": 5},
-    ("hold-out", "7series"): {"lut": 60, "dsp": 5, "ff": 70, "bram_18k": 0, "latency": 12},
+    ("hold-out", "ultrascale_plus"): {"lut": 40, "dsp": None, "ff": 60, "bram_18k": 0, "latency": 5, "ii": 0},
+    ("hold-out", "7series"): {"lut": 60, "dsp": 5, "ff": 60, "bram_18k": 0, "latency": 12, "ii": 4},
 }
 
 @dataclass
@@ -95,9 +97,9 @@ class Residual:
     layers: list[dict] = field(default_factory=list)
 
     def error(self, metric: str) -> float | None:
-        """Relative error in percent (latency: cycles); None when the report has 0 and the estimate too."""
+        """Relative error in percent (latency, II: cycles); None when the report has 0 and the estimate too."""
         rep, est = self.reported[metric], self.estimated[metric]
-        if metric == "latency":
+        if metric in CYCLE_METRICS:
             return est - rep
         if rep == 0:
             return None if est == 0 else float("inf")
@@ -107,12 +109,13 @@ class Residual:
 def _reported(report: dict) -> dict:
     total = report["total"]
     return {"lut": int(total["lut"]), "dsp": int(total["dsp"]), "ff": int(total["ff"]),
-            "bram_18k": int(total["bram_18k"]), "latency": int(report["latency_max"])}
+            "bram_18k": int(total["bram_18k"]), "latency": int(report["latency_max"]),
+            "ii": int(report["interval_max"])}
 
 
 def _estimated(est) -> dict:
     return {"lut": est.lut.value, "dsp": est.dsp.value, "ff": est.ff.value, "bram_18k": est.bram_18k.value,
-            "latency": est.latency_cycles.value}
+            "latency": est.latency_cycles.value, "ii": est.ii.value}
 
 
 def _short(source: dict) -> str:
@@ -174,7 +177,7 @@ def residuals(output_root: str, selected: list[str] | None = None) -> list[Resid
 def _fmt_error(metric: str, value: float | None) -> str:
     if value is None:
         return "–"
-    if metric == "latency":
+    if metric in CYCLE_METRICS:
         return f"{value:+.0f}"
     return f"{value:+.0f} %" if abs(value) != float("inf") else "new"
 
@@ -188,8 +191,8 @@ def markdown(rows: list[Residual]) -> str:
         if not chosen:
             continue
         lines += [f"### {titles[group]}", "",
-                  "| design | source | tool | part | RF | strategy | LUT rep / est (err) | DSP | FF | BRAM_18K | latency (cycles) |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "| design | source | tool | part | RF | strategy | LUT rep / est (err) | DSP | FF | BRAM_18K | latency (cycles) | II |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in chosen:
             cells = []
             for metric in METRICS:

@@ -8,8 +8,9 @@ only. The model, with the meaning of every coefficient, is described in docs/har
   constant with enough signed-digit (CSD) terms and significant bits on a wide enough input becomes a
   DSP, any other one a shift-and-add chain in LUTs. Every output sums its nonzero products in an adder
   tree of the accumulator width.
-- Latency strategy, RF > 1: the same circuit pipelined at II = RF; hls4ml's multiplier limit
-  (``ceil(n_in*n_out/RF) - n_zeros/RF``) caps the DSPs when it binds (then the shared DSPs get muxes).
+- Latency strategy, RF > 1: the same circuit; hls4ml's multiplier limit (``ceil(n_in*n_out/RF) -
+  n_zeros/RF``) caps the multiplications run at once (DSP-bound ones and LUT ones of 3+ CSD digits), which
+  then pass in batches; shared DSPs get muxes. II = min(RF, cycles + 1).
 - Resource strategy, RF > 1: ``ceil(n_in*n_out/RF)`` real multipliers fed from weight memories; zeros
   are *not* skipped (hls4ml #566), products map to DSPs when both operands are wide; weight memories go
   to BRAM when deep and large.
@@ -140,6 +141,10 @@ class ProductProfile:
     lut_products: float
     shift_add_bits: float
     nonzero_per_output: np.ndarray
+    #: Products the HLS tool keeps as multiplications, which hls4ml's ALLOCATION limit counts at RF > 1: the
+    #: DSP-bound ones and the LUT products of ``dsp.const_min_csd_digits`` or more CSD digits (fewer digits
+    #: become shifts and adds).
+    multiplications: float = 0.0
 
 
 def dsp_share(digits: np.ndarray, sig: np.ndarray, input_bits: int, dsp_rule: dict) -> np.ndarray:
@@ -162,7 +167,9 @@ def constant_products(spec: LayerSpec, coeffs: dict) -> ProductProfile:
         share = float(dsp_share(np.array(digits), np.array(sig), spec.input_bits, coeffs["dsp"]))
         lut_n = nonzero * (1.0 - share) if digits > 1 else 0.0
         bits = lut_n * (digits - 1) * (spec.input_bits + sig)
-        return ProductProfile(nonzero, 0 if digits > 1 else nonzero, nonzero * share, lut_n, float(bits), per_output)
+        mults = nonzero if digits >= coeffs["dsp"]["const_min_csd_digits"] else nonzero * share
+        return ProductProfile(nonzero, 0 if digits > 1 else nonzero, nonzero * share, lut_n, float(bits), per_output,
+                              float(mults))
     codes = np.asarray(spec.codes).reshape(spec.n_in, spec.n_out)
     per_output = np.count_nonzero(codes, axis=0)
     values = codes[codes != 0]
@@ -171,8 +178,9 @@ def constant_products(spec: LayerSpec, coeffs: dict) -> ProductProfile:
     share = dsp_share(digits, sig, spec.input_bits, coeffs["dsp"])
     lut_share = np.where(digits > 1, 1.0 - share, 0.0)
     bits = float(np.sum(lut_share * (digits - 1) * (spec.input_bits + sig)))
+    mults = float(np.sum(np.where(digits >= coeffs["dsp"]["const_min_csd_digits"], 1.0, share)))
     return ProductProfile(int(values.size), int(np.sum(digits == 1)), float(share.sum()), float(lut_share.sum()),
-                          bits, per_output)
+                          bits, per_output, mults)
 
 
 def _dsp_per_product(a_bits: int, b_bits: int, coeffs: dict) -> int:
@@ -212,14 +220,16 @@ def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
         dsp = prof.dsp * per_dsp
         detail = {"nonzero": prof.nonzero, "shift": prof.shifts, "dsp_products": round(prof.dsp, 1),
                   "lut_products": round(prof.lut_products, 1)}
-        mux_lut = 0.0
-        if rf > 1:  # hls4ml's ALLOCATION limit on multipliers
-            zeros = total - prof.nonzero
-            limit = (math.ceil(total / rf) - zeros // rf) * per_dsp
-            if dsp > limit:
-                mux_lut = lut_c["per_mux_bit"] * limit * (spec.input_bits + spec.weight_bits) * (rf - 1)
-                detail["dsp_limited_to"] = limit
-                dsp = limit
+        mux_lut, batches = 0.0, 1
+        if rf > 1:  # hls4ml's ALLOCATION limit: at most `limit` multiplications (DSP or LUT) per layer
+            limit = max(math.ceil(total / rf) - (total - prof.nonzero) // rf, 1)
+            batches = min(rf, math.ceil(prof.multiplications / limit))
+            if batches > 1:
+                detail.update(multiplier_limit=limit, multiplications=round(prof.multiplications, 1),
+                              batches=batches)
+            if dsp > limit * per_dsp:  # each shared DSP takes `batches` operand pairs through a mux
+                dsp = limit * per_dsp
+                mux_lut = lut_c["per_mux_bit"] * dsp * (spec.input_bits + spec.weight_bits) * (batches - 1)
         adders = float(np.sum(np.maximum(prof.nonzero_per_output + (1 if spec.has_bias else 0) - 1, 0)))
         lut = (lut_c["per_shift_add_bit"] * prof.shift_add_bits + lut_c["per_adder_bit"] * adders * adder_width
                + lut_c["per_dsp"] * dsp + lut_c["per_product"] * prof.nonzero + mux_lut)
@@ -232,14 +242,15 @@ def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
         else:
             mult_ns = lat["t_lut_mult_ns"] if prof.lut_products else 0.0
             cycles = math.ceil((mult_ns + levels * lat["t_add_level_ns"]) / eff)
-        if "dsp_limited_to" in detail:  # the DSP products pass through the shared multipliers in batches
-            batches = math.ceil(prof.dsp * per_dsp / max(detail["dsp_limited_to"], 1))
-            cycles += min(rf, batches) - 1
+        # The multiplications pass the shared multipliers in batches; the adder tree overlaps them.
+        cycles = max(cycles, batches, 1)
         detail["adder_tree_levels"] = levels
         stage_ff = _dsp_stage_ff(spec, coeffs, clock_ns, dsp / per_dsp if per_dsp else 0.0)
         if stage_ff:
             detail["dsp_stage_ff"] = round(stage_ff)
-        cost = LayerCost(spec.name, spec.kind, lut=lut, dsp=dsp, cycles=max(cycles, 1), ii=rf, detail=detail)
+        # II is RF, unless the layer finishes sooner: the tool then reports latency + 1 (Vivado HLS 2019.2, RF 64)
+        cost = LayerCost(spec.name, spec.kind, lut=lut, dsp=dsp, cycles=cycles, ii=min(rf, cycles + 1),
+                         detail=detail)
     return _scale(cost, spec, coeffs)
 
 
@@ -294,7 +305,7 @@ def _scale(cost: LayerCost, spec: LayerSpec, coeffs: dict) -> LayerCost:
     cost.ff = ff_c["per_dsp"] * cost.dsp + per_lut * cost.lut + copies * cost.detail.get("dsp_stage_ff", 0)
     latency_dense = spec.kind == "dense" and spec.strategy != "resource"
     if latency_dense and spec.reuse_factor > 1:
-        # Latency strategy at II = RF > 1: operands and partial sums held across the RF cycles (``ff.per_lut_rf``)
+        # Latency strategy at RF > 1: operands and partial sums held across the schedule (``ff.per_lut_rf``)
         cost.ff += ff_c.get("per_lut_rf", 0.0) * cost.lut
     elif latency_dense and cost.cycles <= 1:
         # The whole layer (products and adder tree) fits in one clock: no pipeline rank inside it, only the
@@ -307,8 +318,8 @@ def _scale(cost: LayerCost, spec: LayerSpec, coeffs: dict) -> LayerCost:
 
 def ff_per_lut(coeffs: dict) -> float:
     """Registers per LUT of a dense layer's pipelined logic: ``ff.per_lut_by_backend`` of the HLS tool
-    generation when the family gives one (7-series Vitis: about one register per LUT at 3.3–5 ns, fitted on
-    the ArgyKokk instance tables), else ``ff.per_lut``."""
+    generation when the family gives one (7-series Vitis: 0.82 at 3.3–5 ns, fitted on the ArgyKokk instance
+    tables), else ``ff.per_lut``."""
     return _of_backend(coeffs["ff"].get("per_lut_by_backend", {}), coeffs, coeffs["ff"]["per_lut"])
 
 
