@@ -70,6 +70,8 @@ def build_model(record: MlpRecord):
     for layer in record.model["layers"]:
         if layer["kind"] == "dense":
             x = tf.keras.layers.Dense(layer["n_out"], name=layer["name"])(x)
+        elif layer["kind"] == "linear":  # a Dense's own linear activation: hls4ml adds it as `<dense>_linear`
+            continue
         else:
             activation = {"relu": "relu", "softmax": "softmax", "sigmoid": "sigmoid", "quantizer": "linear"}[layer["kind"]]
             x = tf.keras.layers.Activation(activation, name=layer["name"])(x)

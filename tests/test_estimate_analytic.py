@@ -55,7 +55,8 @@ def test_recorded_weights_are_the_trained_ones():
         assert [record.report["n_nonzeros"][i] for i, _ in recorded] == [int(np.count_nonzero(k)) for _, k in recorded]
     record = tr.load_synthesis("hector_model_3_9f451d8")
     kernels = [k for k, _ in record.weights]
-    assert record.standins == ("b8", "w11")
+    assert record.standins == ()  # b8/w11 from the same model's pynq project (fixtures README)
+    assert len(record.report["n_nonzeros"]) == 4
     codes = kernels[0] * 32  # QKeras quantized_bits(6, 0): on the 1/32 grid
     assert np.array_equal(codes, np.round(codes))
 

@@ -36,7 +36,7 @@ def test_split_is_fixed_and_covers_every_record(rows):
 @pytest.mark.parametrize("design", sorted(er.SPLIT))
 def test_within_documented_band(rows, design):
     r = rows[design]
-    band = er.BANDS[(r.group, er.family(r.part))]
+    band = er.BANDS[er.band_key(r)]
     for metric, limit in band.items():
         if limit is None:
             continue
@@ -58,3 +58,10 @@ def test_recorded_weights_match_the_reports():
             assert kernel.shape == (layer["n_in"], layer["n_out"])
             if layer.get("n_zeros") is not None:
                 assert int(np.sum(kernel == 0)) == layer["n_zeros"], (case, layer["name"])
+
+
+def test_docs_tables_are_the_generated_ones(rows):
+    """docs/estimate_residuals.md holds exactly what `bench/estimate_residuals.py --write` writes for these rows."""
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "estimate_residuals.md").read_text()
+    block = docs.split("<!-- residuals:begin -->\n", 1)[1].split("\n<!-- residuals:end -->", 1)[0]
+    assert block == er.markdown(list(rows.values()))

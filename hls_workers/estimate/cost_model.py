@@ -80,6 +80,25 @@ class LayerSpec:
     #: Table-based activations (sigmoid, tanh, ...): entries and width of hls4ml's lookup table (0 = unknown).
     table_size: int = 0
     table_bits: int = 0
+    #: Dense: weights (n_in, n_out) whose products the tool removes (constant input or unused output;
+    #: :mod:`~hls_workers.estimate.dead_logic`). They still count as nonzero in hls4ml's multiplier limit.
+    removed: np.ndarray | None = None
+    #: Element-wise layers: elements that are neither constant nor unused (None: all ``n_out``).
+    active_elements: int | None = None
+    #: A layer the cost model does not know sits between this one and the previous spec.
+    after_unmodelled: bool = False
+
+    def built_codes(self) -> np.ndarray:
+        """The weights whose products are built: ``codes`` without the ``removed`` ones, shape (n_in, n_out)."""
+        codes = np.asarray(self.codes).reshape(self.n_in, self.n_out)
+        return codes if self.removed is None else np.where(self.removed, 0, codes)
+
+    def hls_zeros(self) -> int:
+        """Zero weights as hls4ml counts them for its multiplier limit (before any dead logic is removed)."""
+        total = self.n_in * self.n_out
+        if self.codes is None:  # the same even spread as the pre-training products
+            return total - self.n_out * round(self.n_in * (1.0 - self.sparsity))
+        return total - int(np.count_nonzero(self.codes))
 
 
 @dataclass
@@ -170,7 +189,7 @@ def constant_products(spec: LayerSpec, coeffs: dict) -> ProductProfile:
         mults = nonzero if digits >= coeffs["dsp"]["const_min_csd_digits"] else nonzero * share
         return ProductProfile(nonzero, 0 if digits > 1 else nonzero, nonzero * share, lut_n, float(bits), per_output,
                               float(mults))
-    codes = np.asarray(spec.codes).reshape(spec.n_in, spec.n_out)
+    codes = spec.built_codes()
     per_output = np.count_nonzero(codes, axis=0)
     values = codes[codes != 0]
     digits = csd_digits(values)
@@ -222,7 +241,7 @@ def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
                   "lut_products": round(prof.lut_products, 1)}
         mux_lut, batches = 0.0, 1
         if rf > 1:  # hls4ml's ALLOCATION limit: at most `limit` multiplications (DSP or LUT) per layer
-            limit = max(math.ceil(total / rf) - (total - prof.nonzero) // rf, 1)
+            limit = max(math.ceil(total / rf) - spec.hls_zeros() // rf, 1)
             batches = min(rf, math.ceil(prof.multiplications / limit))
             if batches > 1:
                 detail.update(multiplier_limit=limit, multiplications=round(prof.multiplications, 1),
@@ -335,7 +354,7 @@ def _of_backend(by_backend: dict, coeffs: dict, default: float) -> float:
 
 def _elementwise_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
     lut_c, lat = coeffs["lut"], coeffs["latency"]
-    width = spec.n_out
+    width = spec.n_out if spec.active_elements is None else spec.active_elements
     if spec.kind == "relu":  # compare and select on the input width, plus the rounding/saturating cast
         cast = lut_c.get("per_round_sat_bit", 0.0) * spec.result_bits if spec.rounds_or_saturates else 0.0
         lut = width * (lut_c["per_relu_bit"] * spec.input_bits + cast)
@@ -347,7 +366,7 @@ def _elementwise_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCo
         cycles = 1
     bram = _table_bram(spec, coeffs) if spec.kind == "activation" else 0.0
     cost = LayerCost(spec.name, spec.kind, lut=lut, bram_18k=bram, cycles=cycles,
-                     path_ns=lat["t_relu_ns"] if spec.kind == "relu" else 0)
+                     path_ns=lat["t_relu_ns"] if spec.kind == "relu" else 0, detail={"elements": width})
     return _scale(cost, spec, coeffs)
 
 
@@ -359,7 +378,8 @@ def _table_bram(spec: LayerSpec, coeffs: dict) -> float:
     bits = spec.table_size * spec.table_bits
     if not bits or bits < bram_c["min_bits"]:
         return 0.0
-    return math.ceil(spec.n_out / 2) * math.ceil(bits / bram_c["bits_per_block"])
+    elements = spec.n_out if spec.active_elements is None else spec.active_elements
+    return math.ceil(elements / 2) * math.ceil(bits / bram_c["bits_per_block"])
 
 
 def _pool_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
@@ -388,7 +408,9 @@ def _softmax_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
     """hls4ml's table softmax: exp table read per input (dual-port copies), one inverse table, n products."""
     lut_c, bram_c = coeffs["lut"], coeffs["bram"]
     n = spec.n_in
-    tables = (math.ceil(n / 2) + 1) * bram_c["softmax_table_blocks"]
+    # Blocks per table: Vitis HLS on UltraScale+ reports two 18 Kb blocks per 1024 x 18-bit table (nrp, 2022.2)
+    blocks = _of_backend(bram_c.get("softmax_table_blocks_by_backend", {}), coeffs, bram_c["softmax_table_blocks"])
+    tables = (math.ceil(n / 2) + 1) * blocks
     cost = LayerCost(spec.name, spec.kind, lut=lut_c["softmax_per_input"] * n, dsp=n, bram_18k=tables,
                      cycles=_softmax_cycles(coeffs, clock_ns))
     return _scale(cost, spec, coeffs)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from hls_workers.estimate.cost_model import LayerSpec
+from hls_workers.estimate.dead_logic import mark_dead_logic
 from hls_workers.fixed_point import FixedType, PrecisionError, from_hls
 
 _DENSE = {"Dense"}
@@ -87,6 +88,7 @@ def layer_specs(hls_model: Any) -> tuple[list[LayerSpec], list[str]]:
     """Specs of every layer that costs hardware, and notes on anything approximated or ignored."""
     specs: list[LayerSpec] = []
     notes: list[str] = []
+    after_unmodelled: set[int] = set()  # indices of specs that follow a layer the model does not know
     for layer in hls_model.get_layers():
         cls = layer.class_name
         if cls in _SKIPPED:
@@ -126,4 +128,8 @@ def layer_specs(hls_model: Any) -> tuple[list[LayerSpec], list[str]]:
                                    table_bits=_width(table_t, 0)))
         else:
             notes.append(f"{layer.name}: {cls} is not modelled (counted as free)")
+            after_unmodelled.add(len(specs))
+    for index in after_unmodelled & set(range(len(specs))):
+        specs[index].after_unmodelled = True
+    notes.extend(mark_dead_logic(specs))
     return specs, notes
