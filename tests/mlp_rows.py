@@ -62,49 +62,23 @@ def load_record(case: str) -> MlpRecord:
 
 def build_model(record: MlpRecord):
     """The Keras network of the record (Dense, ReLU, sigmoid, softmax; HGQ quantizers as linear activations)."""
-    import tensorflow as tf
+    from hls_workers.firmware_network import build_keras_model
 
-    first = record.dense_layers[0]
-    inp = tf.keras.Input((first["n_in"],), name="input_1")
-    x = inp
-    for layer in record.model["layers"]:
-        if layer["kind"] == "dense":
-            x = tf.keras.layers.Dense(layer["n_out"], name=layer["name"])(x)
-        elif layer["kind"] == "linear":  # a Dense's own linear activation: hls4ml adds it as `<dense>_linear`
-            continue
-        else:
-            activation = {"relu": "relu", "softmax": "softmax", "sigmoid": "sigmoid", "quantizer": "linear"}[layer["kind"]]
-            x = tf.keras.layers.Activation(activation, name=layer["name"])(x)
-    model = tf.keras.Model(inp, x)
-    for name, (kernel, bias) in record.weights.items():
-        model.get_layer(name).set_weights([kernel, bias])
-    return model
+    return build_keras_model(record.model, record.weights)
 
 
 def convert_record(record: MlpRecord, output_dir: str):
     """hls4ml ModelGraph with the run's types, reuse factors, strategy, part, clock and uncertainty (no compile)."""
     import hls4ml
 
+    from hls_workers.firmware_network import hls_config
+
     backend = record.model.get("backend", "Vitis")
     keras_model = build_model(record)
-    config = hls4ml.utils.config_from_keras_model(keras_model, granularity="name", backend=backend,
-                                                  default_precision="ap_fixed<16,6>")
-    config["LayerName"]["input_1"]["Precision"] = {"result": record.model["input"]}
-    for layer in record.model["layers"]:
-        entry = config["LayerName"].setdefault(layer["name"], {})
-        if layer["kind"] == "dense":
-            entry["Precision"] = {key: layer[key] for key in ("weight", "bias", "accum", "result")}
-            entry["ReuseFactor"] = layer["reuse_factor"]
-            entry["Strategy"] = layer["strategy"].capitalize()
-        else:
-            precision = entry.get("Precision")
-            entry["Precision"] = {**precision, "result": layer["result"]} if isinstance(precision, dict) else {"result": layer["result"]}
-    config["Model"]["ReuseFactor"] = record.reuse_factor
-    config["Model"]["Strategy"] = record.strategy.capitalize()
     return hls4ml.converters.convert_from_keras_model(
-        keras_model, hls_config=config, output_dir=output_dir, backend=backend, part=record.report["part"],
-        clock_period=float(record.report["clock_target_ns"]), io_type="io_parallel",
-        clock_uncertainty=f"{100 * record.model['clock_uncertainty']:g}%",
+        keras_model, hls_config=hls_config(record.model, keras_model, backend), output_dir=output_dir,
+        backend=backend, part=record.report["part"], clock_period=float(record.report["clock_target_ns"]),
+        io_type="io_parallel", clock_uncertainty=f"{100 * record.model['clock_uncertainty']:g}%",
     )
 
 

@@ -20,15 +20,13 @@ from hls_workers.cost_metrics import COST_METRICS  # the JSON/table keys, in ord
 from hls_workers.strategy import STRATEGIES, cost_estimator
 
 
-def _check_inputs(model: Path, part: str, precision: str, reuse: int, strategy: str, estimator: str,
+def _check_inputs(part: str, precision: str, reuse: int, strategy: str, estimator: str,
                   backend: str = "Vitis", part_source: str = "--part"):
     """Validate everything cheap before TensorFlow is imported; returns (part, precision, estimator)."""
     from hls_workers.estimate import get_estimator
     from hls_workers.fixed_point import PrecisionError, parse_precision
     from hls_workers.parts import lookup_part
 
-    if not model.is_file():
-        raise UserError(f"model file not found: {model}")
     try:
         device = lookup_part(part)
     except ValueError as exc:
@@ -86,6 +84,16 @@ def _convert_user_config(keras_model: Any, user: Any, settings: Any, output_dir:
         raise UserError(f"{user.path}: {exc}") from None
     except Exception as exc:
         raise _hls4ml_failure(exc) from None
+    try:
+        return convert_with_config(keras_model, hls_config, settings, output_dir, uncertainty)
+    except Exception as exc:
+        raise _hls4ml_failure(exc) from None
+
+
+def _convert_firmware(keras_model: Any, hls_config: dict, settings: Any, output_dir: str, uncertainty: str | None):
+    """A network rebuilt from a project's firmware, with the firmware's own per-layer config."""
+    from hls_workers.emulate import convert_with_config
+
     try:
         return convert_with_config(keras_model, hls_config, settings, output_dir, uncertainty)
     except Exception as exc:
@@ -172,15 +180,32 @@ def estimate(
     precision = precision or "ap_fixed<16,6>"
     reuse = 1 if reuse is None else reuse
     strategy = strategy or (user.strategy if user else "latency")
-    model_path, architecture = ec.model_files(model, user)
+    # Without MODEL, a project whose Keras file is missing or unreadable is rebuilt from its firmware.
+    firmware_may_stand_in = hls_project is not None and model is None
+    try:
+        model_path, architecture = ec.model_files(model, user)
+        if not model_path.is_file():
+            raise UserError(f"model file not found: {model_path}")
+        unusable = None
+    except UserError as exc:
+        if not firmware_may_stand_in:
+            raise
+        model_path, architecture, unusable = None, None, str(exc)
     if estimator == "analytic" and strategy.lower() in STRATEGIES:
         estimator = cost_estimator(strategy)  # distributed_arithmetic is costed by da4ml, as in a trial
-    if not model_path.is_file():
-        raise UserError(f"model file not found: {model_path}")
     where = ec.target(user, part, clock, backend)
-    device, fixed, chosen = _check_inputs(model_path, where.part, precision, reuse, strategy, estimator, where.backend,
+    device, fixed, chosen = _check_inputs(where.part, precision, reuse, strategy, estimator, where.backend,
                                          where.part_source)
-    keras_model = _load(model_path, architecture)
+    keras_model, firmware_config = None, None
+    if unusable is None:
+        try:
+            keras_model = _load(model_path, architecture)
+        except UserError as exc:
+            if not firmware_may_stand_in:
+                raise
+            unusable = str(exc)
+    if unusable is not None:
+        keras_model, firmware_config = ec.firmware_model(hls_project, user, where.backend, unusable)
     from hls_workers.estimate import EstimatorUnavailable
     from hls_workers.records import HardwareJob, HlsSettings
 
@@ -193,6 +218,9 @@ def estimate(
                               layer_quant={}, settings=settings, reuse_factor=reuse, strategy=strategy.lower(),
                               float_precision=fixed.hls())
             hls_model = _convert(keras_model, job)
+        elif firmware_config is not None:
+            hls_model = _convert_firmware(keras_model, firmware_config, settings, str(Path(tmp) / "hls4ml_prj"),
+                                          ec.clock_uncertainty(user, where))
         else:
             hls_model = _convert_user_config(keras_model, user, settings, str(Path(tmp) / "hls4ml_prj"),
                                              ec.clock_uncertainty(user, where))
@@ -200,6 +228,8 @@ def estimate(
             result = chosen.estimate(hls_model, settings)
         except EstimatorUnavailable as exc:
             raise UserError(str(exc)) from None
+    if firmware_config is not None:
+        result.notes.insert(0, f"model rebuilt from the project's firmware (types, reuse factors, weights): {unusable}")
     reported, note = (None, None) if user is None else ec.project_reports(user.path.parent, user.project_name)
     if note:
         result.notes.append(note)

@@ -1,7 +1,9 @@
 """The ``--hls-config``/``--hls-project`` inputs of ``sweep estimate``: a user's own hls4ml configuration.
 
 Reads and validates the file (:mod:`hls_workers.user_config`), settles the target (the command line wins
-over the file), and finds a C-synthesis report in the project to print beside the estimate.
+over the file), rebuilds a project's network from its firmware when its Keras model is missing or does not
+load (:mod:`hls_workers.firmware_network`), and finds a C-synthesis report in the project to print beside
+the estimate.
 """
 
 from __future__ import annotations
@@ -93,6 +95,20 @@ def model_files(model: Path | None, user: Any) -> tuple[Path, Path | None]:
         return path, user.json_path()
     except ConfigError as exc:
         raise UserError(str(exc)) from None
+
+
+def firmware_model(project_dir: Path, user: Any, backend: str, unusable: str) -> tuple[Any, dict]:
+    """(Keras model, hls4ml config) rebuilt from the project's firmware, when its Keras model is ``unusable``."""
+    from hls_workers.firmware_network import (FirmwareError, build_keras_model, hls_config, read_firmware,
+                                              read_weights)
+
+    try:
+        description = read_firmware(project_dir, user.project_name)
+        weights = read_weights(Path(project_dir) / "firmware" / "weights", description)
+    except FirmwareError as exc:
+        raise UserError(f"{unusable}; the project's firmware cannot stand in for it: {exc}") from None
+    keras_model = build_keras_model(description, weights)
+    return keras_model, hls_config(description, keras_model, backend)
 
 
 def project_reports(project_dir: Path, project_name: str) -> tuple[Any, str | None]:
