@@ -1,7 +1,7 @@
 """Read and validate an hls4ml configuration a user already has, and merge it onto hls4ml's defaults.
 
 Two file shapes, YAML or JSON: the ``hls4ml_config.yml`` hls4ml writes into a project (``KerasModel`` or
-``KerasH5``/``KerasJson``, ``Part``, ``ClockPeriod``, ``Backend``, ``IOType``, ``HLSConfig``), or a bare
+``KerasH5``/``KerasJson``, ``Part`` (``XilinxPart`` before hls4ml 0.6), ``ClockPeriod``, ``Backend``, ``IOType``, ``HLSConfig``), or a bare
 ``HLSConfig`` (``Model``/``LayerType``/``LayerName`` at the top). Python- or hls4ml-tagged YAML nodes
 (``!keras_model path``) are read as plain data. Every problem is a :class:`ConfigError` with a one-line
 message. Only :func:`merge_with_defaults` needs hls4ml (and a loaded model).
@@ -157,7 +157,7 @@ def read_user_config(path: Path) -> UserHlsConfig:
     return UserHlsConfig(
         path=path, hls_config=hls, model_ref=model_ref, json_ref=json_ref,
         output_dir=_text(top.get("OutputDir")), project_name=_text(top.get("ProjectName")) or "myproject",
-        part=_text(top.get("Part")), clock_period_ns=clock, backend=_text(top.get("Backend")),
+        part=_text(top.get("Part") or top.get("XilinxPart")), clock_period_ns=clock, backend=_text(top.get("Backend")),
         io_type=_text(top.get("IOType")), clock_uncertainty=_text(top.get("ClockUncertainty")),
     )
 

@@ -159,6 +159,18 @@ def test_project_csynth_report_is_shown_as_reported(capsys, project, tmp_path):
     assert "reported" in capsys.readouterr().out
 
 
+def test_project_from_before_hls4ml_0_6_shows_its_report_and_part(capsys, project, tmp_path):
+    """Older hls4ml wrote ``set myproject "..."`` into project.tcl and ``XilinxPart`` into the config: the report
+    is still read, and the part taken from the file."""
+    copy = _project_with_report(project, tmp_path, "myproject_csynth.xml")
+    (copy / "project.tcl").write_text('variable myproject\nset myproject "myproject"\nvariable backend\nset backend "vivado"\n')
+    config = copy / "hls4ml_config.yml"
+    config.write_text(config.read_text().replace("Part:", "XilinxPart:", 1))
+    payload = _estimate(capsys, "--hls-project", copy)
+    assert payload["part"] == "xcu250-figd2104-2L-e"
+    assert payload["reported_source"] == "csynth" and payload["reported"]["lut"] == 2532
+
+
 def test_clock_uncertainty_of_the_file_is_kept_for_its_own_backend(capsys, project, tmp_path):
     """hls4ml wrote ``ClockUncertainty: 12.5%`` for Vivado; a larger one in the file leaves less of each clock
     for logic (more cycles), and a --backend override drops the file's value for the new backend's default."""

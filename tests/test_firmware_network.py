@@ -86,3 +86,36 @@ def test_weights_of_the_wrong_size_are_refused(project, tmp_path):
     (copy / "firmware" / "weights" / "w2.txt").write_text("0.5, 0.25")
     with pytest.raises(FirmwareError, match="hold 2/"):
         read_weights(copy / "firmware" / "weights", read_firmware(copy))
+
+
+def _keras3_file(path: Path) -> Path:
+    """A .keras archive as Keras 3 writes it (its config names keras.src.models.functional), which Keras 2.15
+    refuses with a message quoting the whole model config."""
+    import zipfile
+
+    layers = [{"module": "keras.layers", "class_name": "Dense", "config": {"name": f"dense_{i}", "units": 8}}
+              for i in range(30)]
+    config = {"module": "keras.src.models.functional", "class_name": "Functional",
+              "config": {"name": "functional", "layers": layers}, "registered_name": "Functional"}
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3.3.3"}))
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", b"")
+    return path
+
+
+def test_keras3_model_error_is_one_short_line(capsys, tmp_path):
+    rc, out, err = _run(capsys, _keras3_file(tmp_path / "model.keras"), "--part", "xcu250")
+    lines = err.splitlines()
+    assert rc == 2 and len(lines) == 1 and lines[0].startswith("error: ") and "is not a Keras/QKeras model" in lines[0]
+    assert len(lines[0]) < 300, lines[0]
+
+
+def test_project_with_a_keras3_model_is_estimated_from_its_firmware(capsys, project, tmp_path):
+    copy = _copy(project, tmp_path)
+    for model_file in copy.glob("keras_model.*"):
+        _keras3_file(model_file)
+    rc, out, err = _run(capsys, "--hls-project", copy, "--json")
+    assert rc == 0, err
+    note = json.loads(out)["notes"][0]
+    assert note.startswith("model rebuilt from the project's firmware") and "Could not deserialize" in note

@@ -41,8 +41,10 @@ def _project_name(project_dir: Path) -> str | None:
 
 @contextlib.contextmanager
 def _readable(project_dir: Path):
-    """``project_dir`` itself, or a staging copy with a ``project.tcl`` when it has none."""
-    if (project_dir / "project.tcl").is_file():
+    """``project_dir`` itself, or a staging copy with a ``project.tcl`` when it has none or one from before
+    hls4ml 0.6 (``set myproject "..."``, which hls4ml's parser does not read)."""
+    tcl = project_dir / "project.tcl"
+    if tcl.is_file() and "set project_name" in tcl.read_text(errors="replace"):
         yield project_dir
         return
     name = _project_name(project_dir)
@@ -51,7 +53,8 @@ def _readable(project_dir: Path):
     with tempfile.TemporaryDirectory(prefix="hls_reports_") as tmp:
         staged = Path(tmp)
         for entry in project_dir.iterdir():
-            os.symlink(entry.resolve(), staged / entry.name)
+            if entry.name != "project.tcl":
+                os.symlink(entry.resolve(), staged / entry.name)
         (staged / "project.tcl").write_text(f'set project_name "{name}"\nset backend "vivado"\n')
         yield staged
 

@@ -19,6 +19,9 @@ from sweep.errors import UserError
 from hls_workers.cost_metrics import COST_METRICS  # the JSON/table keys, in order
 from hls_workers.strategy import STRATEGIES, cost_estimator
 
+#: Longest reason quoted from a library's exception in an error line or note.
+REASON_CHARS = 160
+
 
 def _check_inputs(part: str, precision: str, reuse: int, strategy: str, estimator: str,
                   backend: str = "Vitis", part_source: str = "--part"):
@@ -56,6 +59,8 @@ def _load(model: Path, architecture: Path | None = None):
         return load_keras_model(str(model), None if architecture is None else str(architecture))
     except Exception as exc:  # h5py/keras raise many types for a file that is not a model
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if len(reason) > REASON_CHARS:  # Keras quotes a whole model config in some of its messages
+            reason = reason[:REASON_CHARS].rstrip() + " …"
         raise UserError(f"{model} is not a Keras/QKeras model: {reason}") from None
 
 
