@@ -171,6 +171,21 @@ def test_project_from_before_hls4ml_0_6_shows_its_report_and_part(capsys, projec
     assert payload["reported_source"] == "csynth" and payload["reported"]["lut"] == 2532
 
 
+def test_clock_uncertainty_of_the_project_build_when_the_config_has_none(capsys, project, tmp_path):
+    """A config without ClockUncertainty (hls4ml 1.0 wrote none) takes the one its project.tcl built with."""
+    copy = tmp_path / "prj"
+    shutil.copytree(project, copy)
+    config = copy / "hls4ml_config.yml"
+    config.write_text(config.read_text().replace("ClockUncertainty: 12.5%\n", ""))
+    tcl = copy / "project.tcl"
+    tcl.write_text(tcl.read_text().replace("set clock_uncertainty 12.5%", "set clock_uncertainty 50%"))
+    from_tcl = _estimate(capsys, "--hls-project", copy)
+    config.write_text(config.read_text() + "ClockUncertainty: 50%\n")
+    from_config = _estimate(capsys, "--hls-project", copy)
+    assert {k: from_tcl[k] for k in KEYS} == {k: from_config[k] for k in KEYS}
+    assert from_tcl["latency_cycles"] > _estimate(capsys, "--hls-project", project)["latency_cycles"]
+
+
 def test_clock_uncertainty_of_the_file_is_kept_for_its_own_backend(capsys, project, tmp_path):
     """hls4ml wrote ``ClockUncertainty: 12.5%`` for Vivado; a larger one in the file leaves less of each clock
     for logic (more cycles), and a --backend override drops the file's value for the new backend's default."""

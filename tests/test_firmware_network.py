@@ -119,3 +119,20 @@ def test_project_with_a_keras3_model_is_estimated_from_its_firmware(capsys, proj
     assert rc == 0, err
     note = json.loads(out)["notes"][0]
     assert note.startswith("model rebuilt from the project's firmware") and "Could not deserialize" in note
+
+
+def test_firmware_flag_costs_the_firmware_even_when_the_model_loads(capsys, project):
+    rc, out, err = _run(capsys, "--hls-project", project, "--json")
+    through_keras = json.loads(out)
+    rc, out, err = _run(capsys, "--hls-project", project, "--firmware", "--json")
+    assert rc == 0, err
+    payload = json.loads(out)
+    assert payload["notes"][0].startswith("model rebuilt from the project's firmware")
+    assert {k: payload[k] for k in KEYS} == {k: through_keras[k] for k in KEYS}
+
+
+@pytest.mark.parametrize("args", [["--firmware", "--part", "xcu250"], ["{SMALL}", "--firmware", "--hls-project", "{PRJ}"]])
+def test_firmware_flag_needs_a_project_and_no_model(capsys, project, small, args):
+    argv = [str(small) if a == "{SMALL}" else str(project) if a == "{PRJ}" else a for a in args]
+    rc, out, err = _run(capsys, *argv)
+    assert rc == 2 and err.startswith("error: --firmware reads an --hls-project's firmware") and err.count("\n") == 1

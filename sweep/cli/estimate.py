@@ -171,6 +171,9 @@ def estimate(
     hls_project: Annotated[Optional[Path], typer.Option(
         "--hls-project", help="an hls4ml project folder: its hls4ml_config.yml as --hls-config, its model, and its "
         "C-synthesis report (if any) shown as 'reported'")] = None,
+    firmware: Annotated[bool, typer.Option(
+        "--firmware", help="with --hls-project: cost the project's firmware as written (types, reuse factors, "
+        "weights of a Dense network), not a re-conversion of its Keras model")] = False,
 ) -> None:
     """Estimate LUT, DSP, FF, BRAM, latency and II of a saved model converted with hls4ml.
 
@@ -185,9 +188,13 @@ def estimate(
     precision = precision or "ap_fixed<16,6>"
     reuse = 1 if reuse is None else reuse
     strategy = strategy or (user.strategy if user else "latency")
+    if firmware and (hls_project is None or model is not None):
+        raise UserError("--firmware reads an --hls-project's firmware; give --hls-project DIR and no MODEL")
     # Without MODEL, a project whose Keras file is missing or unreadable is rebuilt from its firmware.
     firmware_may_stand_in = hls_project is not None and model is None
     try:
+        if firmware:
+            raise UserError("asked for with --firmware")
         model_path, architecture = ec.model_files(model, user)
         if not model_path.is_file():
             raise UserError(f"model file not found: {model_path}")

@@ -8,6 +8,7 @@ the estimate.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,9 +76,19 @@ def target(user: Any, part: str | None, clock: float | None, backend: str | None
 
 
 def clock_uncertainty(user: Any, where: Target) -> str | None:
-    """The config's ClockUncertainty, unless --backend changed the backend it was written for."""
+    """The config's ClockUncertainty (else the ``set clock_uncertainty`` of the project's ``project.tcl``, what
+    its build used), unless --backend changed the backend it was written for."""
     written_for = BACKENDS.get((user.backend or where.backend).lower())
-    return user.clock_uncertainty if written_for == where.backend else None
+    if written_for != where.backend:
+        return None
+    return user.clock_uncertainty or _project_tcl_uncertainty(user.path.parent / "project.tcl")
+
+
+def _project_tcl_uncertainty(tcl: Path) -> str | None:
+    if not tcl.is_file():
+        return None
+    match = re.search(r"^\s*set\s+clock_uncertainty\s+\"?([\d.]+%?)\"?", tcl.read_text(errors="replace"), re.M)
+    return match.group(1) if match else None
 
 
 def model_files(model: Path | None, user: Any) -> tuple[Path, Path | None]:
