@@ -55,6 +55,7 @@ SPLIT = {
     "mlp/danielalencar_autoencoder_rf4": "hold-out",
     "mlp/lrozzy_openml_jet_pruned": "hold-out",
     "mlp/kdiep_mnist_6bit": "hold-out",
+    "mlp/duchstf_tau_two_heads": "hold-out",
     "mlp/pominiq_dummy_rf1": "hold-out",
     "mlp/pominiq_slp_rf8_pruned": "hold-out",
     "mlp/pominiq_dummy_rf16_pruned": "hold-out",

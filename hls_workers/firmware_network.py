@@ -8,7 +8,8 @@ model (a ``.keras`` file written by Keras 2.14 does not load in 2.15). io_parall
 with ReLU, sigmoid, tanh, softmax and linear activations are read; any other layer is a
 :class:`FirmwareError`.
 
-The description is a plain dict (``input`` type, ``layers``: kind, name, result type; Dense layers also
+The description is a plain dict (``input`` type and array name, ``layers``: kind, name, result type, the
+arrays it ``reads`` and ``writes`` (so two heads on one layer are read as such); Dense layers also
 ``n_in``, ``n_out``, ``reuse_factor``, ``strategy``, ``n_zeros``, ``weight``/``bias``/``accum`` types and
 ``w_file``/``b_file``), the same shape as the recorded syntheses' ``model.json`` (tests/fixtures).
 """
@@ -105,7 +106,7 @@ def read_firmware(project_dir: str | Path, project_name: str = "myproject") -> d
         except ValueError:
             raise FirmwareError(f"{firmware / 'parameters.h'}: cannot read the number {value!r}") from None
 
-    signature = re.search(rf"void\s+{re.escape(project_name)}\s*\(\s*(\w+)", cpp)
+    signature = re.search(rf"void\s+{re.escape(project_name)}\s*\(\s*(\w+)\s+(\w+)", cpp)
     if signature is None:
         raise FirmwareError(f"{firmware / (project_name + '.cpp')}: no top function {project_name}()")
     if re.search(r"hls::stream|#pragma\s+HLS\s+DATAFLOW", cpp):
@@ -120,20 +121,22 @@ def read_firmware(project_dir: str | Path, project_name: str = "myproject") -> d
             n_in, n_out = number(consts["n_in"]), number(consts["n_out"])
             strategy = consts.get("strategy", "nnet::latency").split("::")[-1].lower()
             layers.append({
-                "kind": "dense", "name": name, "w_file": args[2], "b_file": args[3], "n_in": n_in, "n_out": n_out,
+                "kind": "dense", "name": name, "reads": args[0], "writes": args[1],
+                "w_file": args[2], "b_file": args[3], "n_in": n_in, "n_out": n_out,
                 "reuse_factor": number(consts.get("reuse_factor", "1")), "strategy": strategy,
                 "n_zeros": number(consts.get("n_zeros", "0")),
                 "weight": resolve(inner["weight_t"]), "bias": resolve(inner["bias_t"]),
                 "accum": resolve(inner["accum_t"]), "result": resolve(targs[1]),
             })
         elif function in ACTIVATIONS:
-            layers.append({"kind": function, "name": name, "result": resolve(targs[1])})
+            layers.append({"kind": function, "name": name, "reads": args[0], "writes": args[1],
+                           "result": resolve(targs[1])})
         else:
             raise FirmwareError(f"{name}: nnet::{function} is not read from firmware (Dense networks with "
                                 f"{', '.join(ACTIVATIONS)} only)")
     if not any(layer["kind"] == "dense" for layer in layers):
         raise FirmwareError(f"{firmware / (project_name + '.cpp')}: no Dense layer found")
-    return {"input": resolve(signature.group(1)), "layers": layers}
+    return {"input": resolve(signature.group(1)), "input_name": signature.group(2), "layers": layers}
 
 
 def _values(folder: Path, name: str) -> np.ndarray:
@@ -170,24 +173,47 @@ def read_weights(weights_dir: str | Path, description: dict) -> dict[str, tuple[
     return out
 
 
+def _wired(description: dict) -> list[dict]:
+    """The layers with the arrays each reads and writes; a description without them (the recorded runs'
+    ``model.json``) is one chain."""
+    layers = description["layers"]
+    if all("reads" in layer for layer in layers):
+        return layers
+    wired, previous = [], description.get("input_name", "input")
+    for index, layer in enumerate(layers):
+        wired.append({**layer, "reads": previous, "writes": f"t{index}"})
+        previous = f"t{index}"
+    return wired
+
+
 def build_keras_model(description: dict, weights: dict[str, tuple[np.ndarray, np.ndarray]]):
-    """The Keras network of ``description`` with ``weights``. A ``linear`` layer right after a Dense is that
+    """The Keras network of ``description`` with ``weights``, wired as the firmware's arrays are (a layer
+    read by two heads gives a model with two outputs). A ``linear`` layer right after a Dense is that
     Dense's own activation (hls4ml writes it as ``<dense>_linear``); other ``linear`` layers (and the
     recorded runs' ``quantizer``) become linear activations."""
     import tensorflow as tf
 
-    layers = description["layers"]
+    layers = _wired(description)
     first = next(layer for layer in layers if layer["kind"] == "dense")
     inputs = tf.keras.Input((first["n_in"],), name="input_1")
-    x, previous = inputs, None
+    tensors = {layers[0]["reads"]: inputs}
+    producer: dict[str, str] = {}
     for layer in layers:
+        if layer["reads"] not in tensors:
+            raise FirmwareError(f"{layer['name']}: reads {layer['reads']}, which no earlier layer writes")
+        x = tensors[layer["reads"]]
         if layer["kind"] == "dense":
-            x = tf.keras.layers.Dense(layer["n_out"], name=layer["name"])(x)
-        elif not (layer["kind"] == "linear" and layer["name"] == f"{previous}_linear"):
+            y = tf.keras.layers.Dense(layer["n_out"], name=layer["name"])(x)
+        elif layer["kind"] == "linear" and layer["name"] == f"{producer.get(layer['reads'])}_linear":
+            y = x
+        else:
             activation = "linear" if layer["kind"] == "quantizer" else ACTIVATIONS[layer["kind"]]
-            x = tf.keras.layers.Activation(activation, name=layer["name"])(x)
-        previous = layer["name"]
-    model = tf.keras.Model(inputs, x)
+            y = tf.keras.layers.Activation(activation, name=layer["name"])(x)
+        tensors[layer["writes"]] = y
+        producer[layer["writes"]] = layer["name"]
+    read = {layer["reads"] for layer in layers}
+    outputs = [tensors[layer["writes"]] for layer in layers if layer["writes"] not in read]
+    model = tf.keras.Model(inputs, outputs if len(outputs) > 1 else outputs[0])
     for name, (kernel, bias) in weights.items():
         model.get_layer(name).set_weights([kernel, bias])
     return model

@@ -85,10 +85,12 @@ def test_relu_cost_follows_the_active_elements():
 
 @pytest.mark.parametrize("design", ["mlp/pominiq_slp_rf8_pruned", "mlp/pominiq_dummy_rf16_pruned",
                                     "mlp/hector_model_3_pynq", "tutorial/hector_model_3_9f451d8",
-                                    "mlp/lrozzy_openml_jet_pruned"])
+                                    "mlp/lrozzy_openml_jet_pruned", "mlp/duchstf_tau_two_heads"])
 def test_reported_relu_instances_scale_with_the_active_elements(tmp_path, design):
     """Each pruned run's ReLU instances report the same LUT per element built (28 at 16 bits for pominiq; 81 and
-    72 for hector's saturating 6-bit casts on 7-series and UltraScale+), counted by the dead-logic pass."""
+    72 for hector's saturating 6-bit casts on 7-series and UltraScale+; 38 for Vitis HLS 2024.1 at 16 bits; 73
+    for the two-head tau network, whose last ReLU keeps the 7 outputs either head reads), counted by the
+    dead-logic pass."""
     import sys
     from pathlib import Path
 
@@ -115,3 +117,45 @@ def test_chain_stops_at_a_layer_the_model_does_not_know():
     mark_dead_logic(specs)
     assert specs[2].removed is None and specs[1].active_elements == 5  # only fc1's own constant output
     assert specs[0].removed is None
+
+
+def _two_heads(tmp_path):
+    """16 -> fc1 (8, output 0 constant) -> relu -> head_a (rows 1-3 zero) and head_b (row 3 zero), converted
+    by hls4ml: the tensor relu1 has two readers."""
+    import hls4ml
+    import tensorflow as tf
+
+    inputs = tf.keras.Input((16,), name="input_1")
+    hidden = tf.keras.layers.Activation("relu", name="relu1")(tf.keras.layers.Dense(8, name="fc1")(inputs))
+    head_a = tf.keras.layers.Dense(2, name="head_a")(hidden)
+    head_b = tf.keras.layers.Dense(1, name="head_b")(hidden)
+    model = tf.keras.Model(inputs, [head_a, head_b])
+    rng = np.random.default_rng(1)
+    fc1 = rng.choice([-0.75, 0.625, 0.8125], size=(16, 8)).astype("f4")
+    fc1[:, 0] = 0
+    model.get_layer("fc1").set_weights([fc1, np.full(8, 0.25, "f4")])
+    a = rng.choice([0.6875, -0.8125], size=(8, 2)).astype("f4")
+    a[1:4, :] = 0
+    model.get_layer("head_a").set_weights([a, np.zeros(2, "f4")])
+    b = rng.choice([0.6875, -0.8125], size=(8, 1)).astype("f4")
+    b[3, :] = 0  # output 3 of relu1 is read by neither head
+    model.get_layer("head_b").set_weights([b, np.zeros(1, "f4")])
+    config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis",
+                                                  default_precision="ap_fixed<16,6>")
+    return hls4ml.converters.convert_from_keras_model(model, hls_config=config, output_dir=str(tmp_path / "prj"),
+                                                      backend="Vitis", part="xcu250-figd2104-2L-e",
+                                                      io_type="io_parallel")
+
+
+def test_a_tensor_read_by_two_heads_keeps_the_elements_either_reads(tmp_path):
+    """head_a ignores relu1 outputs 1-3, head_b only output 3: the constant output 0 and output 3 go (6 left);
+    outputs 1 and 2, read by head_b, stay; both heads fold the constant into their bias."""
+    from hls_workers.estimate.hls_graph import layer_specs
+
+    specs, notes = layer_specs(_two_heads(tmp_path))
+    by_name = {spec.name: spec for spec in specs}
+    assert by_name["relu1"].active_elements == 6
+    assert np.flatnonzero(by_name["fc1"].removed.any(axis=0)).tolist() == [3]
+    for head in ("head_a", "head_b"):
+        assert np.flatnonzero(by_name[head].removed.any(axis=1)).tolist() == [0]
+    assert by_name["relu1"].inputs == ("fc1",) and by_name["head_a"].inputs == ("relu1",)

@@ -136,3 +136,30 @@ def test_firmware_flag_needs_a_project_and_no_model(capsys, project, small, args
     argv = [str(small) if a == "{SMALL}" else str(project) if a == "{PRJ}" else a for a in args]
     rc, out, err = _run(capsys, *argv)
     assert rc == 2 and err.startswith("error: --firmware reads an --hls-project's firmware") and err.count("\n") == 1
+
+
+def test_two_heads_on_one_layer_are_read_as_written(capsys, tmp_path):
+    """A project hls4ml writes for a two-output network (tau ID and pT heads on one ReLU): the firmware route
+    wires both heads and gives the Keras route's estimate."""
+    import hls4ml
+    import tensorflow as tf
+
+    inputs = tf.keras.Input((12,), name="input_1")
+    hidden = tf.keras.layers.Activation("relu", name="relu1")(tf.keras.layers.Dense(10, name="fc1")(inputs))
+    tau_id = tf.keras.layers.Activation("sigmoid", name="id_out")(tf.keras.layers.Dense(1, name="id")(hidden))
+    pt = tf.keras.layers.Dense(1, name="pt")(hidden)
+    model = tf.keras.Model(inputs, [tau_id, pt])
+    config = hls4ml.utils.config_from_keras_model(model, granularity="name", backend="Vitis",
+                                                  default_precision="ap_fixed<16,6>")
+    project = tmp_path / "prj"
+    hls4ml.converters.convert_from_keras_model(model, hls_config=config, output_dir=str(project), backend="Vitis",
+                                               part="xcu250-figd2104-2L-e", io_type="io_parallel").write()
+    description = read_firmware(project)
+    assert [(layer["name"], layer["reads"]) for layer in description["layers"] if layer["name"] in ("id", "pt")] \
+        == [("id", description["layers"][1]["writes"]), ("pt", description["layers"][1]["writes"])]
+    rc, out, err = _run(capsys, "--hls-project", project, "--json")
+    assert rc == 0, err
+    through_keras = json.loads(out)
+    rc, out, err = _run(capsys, "--hls-project", project, "--firmware", "--json")
+    assert rc == 0, err
+    assert {k: json.loads(out)[k] for k in KEYS} == {k: through_keras[k] for k in KEYS}

@@ -87,6 +87,10 @@ class LayerSpec:
     active_elements: int | None = None
     #: A layer the cost model does not know sits between this one and the previous spec.
     after_unmodelled: bool = False
+    #: The tensors this layer reads and the one it writes (hls4ml names; empty when unknown: then the
+    #: specs are taken as one chain in list order).
+    inputs: tuple[str, ...] = ()
+    output: str = ""
 
     def built_codes(self) -> np.ndarray:
         """The weights whose products are built: ``codes`` without the ``removed`` ones, shape (n_in, n_out)."""

@@ -9,9 +9,9 @@ pruned jet tagger at RF 64 (fit set) reports 81 LUT per *live* ReLU output in al
 (58 / 27 / 25 of 64 / 32 / 32 outputs), and pominiq's pruned RF 8 / RF 16 runs report 28 LUT per
 output that is both non-constant and read (51 and 59 of 128).
 
-Only chains of the flat form dense → element-wise layers → dense are followed (one copy, one pass, Latency
-strategy, no layer the cost model does not know in between); DeepSets phi layers and pooling are left as
-they are.
+Only chains of the form dense → element-wise layers → dense are followed (one copy, one pass, Latency
+strategy), along hls4ml's tensors: a tensor read by two layers (two heads), by a layer the cost model does
+not know, or as a model output keeps all its elements. DeepSets phi layers and pooling are left as they are.
 """
 
 from __future__ import annotations
@@ -29,8 +29,13 @@ def _is_plain_dense(spec: LayerSpec) -> bool:
             and spec.strategy == "latency")
 
 
-def _chains(specs: list[LayerSpec]) -> list[tuple[int, list[int], int | None]]:
-    """(dense index, element-wise indices after it, next dense index or None) for each plain dense layer."""
+#: (dense index, element-wise indices after it, the dense layers reading the chain's end, or None when
+#: something else reads it too and every element counts as used)
+Chain = tuple[int, list[int], list[int] | None]
+
+
+def _chains_in_order(specs: list[LayerSpec]) -> list[Chain]:
+    """The chains of specs without wiring (hand-built specs): each layer reads the one before it."""
     chains = []
     for i, spec in enumerate(specs):
         if not _is_plain_dense(spec):
@@ -41,34 +46,70 @@ def _chains(specs: list[LayerSpec]) -> list[tuple[int, list[int], int | None]]:
             between.append(j)
             j += 1
         follows = j < len(specs) and not specs[j].after_unmodelled
-        nxt = j if follows and _is_plain_dense(specs[j]) and specs[j].n_in == spec.n_out else None
-        chains.append((i, between, nxt))
+        known = follows and _is_plain_dense(specs[j]) and specs[j].n_in == spec.n_out
+        chains.append((i, between, [j] if known else None))
     return chains
 
 
-def mark_dead_logic(specs: list[LayerSpec]) -> list[str]:
+def _chains_in_graph(specs: list[LayerSpec], external: set[str]) -> list[Chain]:
+    """The chains along hls4ml's tensors: a chain goes on through element-wise layers while its tensor has
+    exactly one reader and ends at the dense layers that read it (two heads: both). A tensor read by a layer
+    the model does not cost, or as a model output, ends it with every element used (readers None)."""
+    readers: dict[str, list[int | None]] = {}
+    for index, spec in enumerate(specs):
+        for tensor in spec.inputs:
+            readers.setdefault(tensor, []).append(index)
+    for tensor in external:
+        readers.setdefault(tensor, []).append(None)
+    chains = []
+    for i, spec in enumerate(specs):
+        if not _is_plain_dense(spec):
+            continue
+        between, tensor = [], spec.output
+        reading = readers.get(tensor, [])
+        while len(reading) == 1 and reading[0] is not None and specs[reading[0]].kind in ELEMENTWISE \
+                and specs[reading[0]].n_out == spec.n_out and len(specs[reading[0]].inputs) == 1:
+            between.append(reading[0])
+            tensor = specs[reading[0]].output
+            reading = readers.get(tensor, [])
+        dense_readers = [j for j in reading if j is not None and _is_plain_dense(specs[j])
+                         and specs[j].n_in == spec.n_out and len(specs[j].inputs) == 1]
+        chains.append((i, between, dense_readers if reading and len(dense_readers) == len(reading) else None))
+    return chains
+
+
+def _chains(specs: list[LayerSpec], external: set[str]) -> list[Chain]:
+    """One :data:`Chain` per plain dense layer."""
+    if specs and all(spec.output for spec in specs):
+        return _chains_in_graph(specs, external)
+    return _chains_in_order(specs)
+
+
+def mark_dead_logic(specs: list[LayerSpec], external: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Set ``removed`` (dense: weights whose products the tool drops) and ``active_elements`` (element-wise
-    layers) on ``specs``, in place; return one note per layer that lost logic."""
-    chains = _chains(specs)
+    layers) on ``specs``, in place; return one note per layer that lost logic. ``external``: tensors read
+    by something the specs do not describe (model outputs, layers the cost model skips)."""
+    chains = _chains(specs, set(external))
     if not chains:
         return []
     live = {i: np.asarray(specs[i].codes).reshape(specs[i].n_in, specs[i].n_out) != 0 for i, _, _ in chains}
     changed = True
     while changed:  # constants forward, unused outputs backward, until nothing moves
         changed = False
-        for i, _, nxt in chains:
-            if nxt is None or nxt not in live:
+        for i, _, readers in chains:
+            if not readers:
                 continue
             constant = ~live[i].any(axis=0)  # outputs of layer i that are its bias alone
-            unused = ~live[nxt].any(axis=1)  # inputs of the next layer that no product reads
-            if constant.any() and live[nxt][constant].any():
-                live[nxt][constant] = False
-                changed = True
+            for j in readers:
+                if constant.any() and live[j][constant].any():
+                    live[j][constant] = False
+                    changed = True
+            unused = np.logical_and.reduce([~live[j].any(axis=1) for j in readers])  # read by no product
             if unused.any() and live[i][:, unused].any():
                 live[i][:, unused] = False
                 changed = True
     notes = []
-    for i, between, nxt in chains:
+    for i, between, readers in chains:
         spec = specs[i]
         original = np.asarray(spec.codes).reshape(spec.n_in, spec.n_out) != 0
         removed = original & ~live[i]
@@ -76,9 +117,10 @@ def mark_dead_logic(specs: list[LayerSpec]) -> list[str]:
             spec.removed = removed
             notes.append(f"{spec.name}: {int(removed.sum())} of {int(original.sum())} products feed only constant "
                          "or unused outputs (removed by the HLS tool)")
-        active = int(live[i].any(axis=0).sum())
-        if nxt is not None and nxt in live:
-            active = int((live[i].any(axis=0) & live[nxt].any(axis=1)).sum())
+        built = live[i].any(axis=0)
+        if readers:
+            built = built & np.logical_or.reduce([live[j].any(axis=1) for j in readers])
+        active = int(built.sum())
         for j in between:
             if active < specs[j].n_out:
                 specs[j].active_elements = active

@@ -84,52 +84,76 @@ def _dense_spec(layer: Any, n_in: int, n_out: int, repeats: int, passes: int) ->
     )
 
 
+def _activation_spec(layer: Any) -> LayerSpec:
+    act = str(layer.get_attr("activation", "relu")).lower()
+    kind = "relu" if act == "relu" else ("passthrough" if act == "linear" else "activation")
+    n = int(layer.get_attr("n_in") or math.prod(layer.get_output_variable().shape))
+    result_t = _precision(layer, "result_t")
+    table_t = _precision(layer, "table_t") if kind == "activation" else None
+    return LayerSpec(name=layer.name, kind=kind, n_in=n, n_out=n, input_bits=_input_bits(layer),
+                     result_bits=_width(result_t), rounds_or_saturates=_rounds_or_saturates(result_t),
+                     table_size=int(layer.get_attr("table_size", 0) or 0) if table_t else 0,
+                     table_bits=_width(table_t, 0))
+
+
+def _pool_spec(layer: Any) -> LayerSpec:
+    items = int(layer.get_attr("n_in", 1))
+    op = str(layer.get_attr("pool_op", "Average")).lower()
+    kind = "pool_max" if op.startswith("max") else ("pool_sum" if op == "sum" else "pool_avg")
+    return LayerSpec(name=layer.name, kind=kind, n_in=items * int(layer.get_attr("n_filt", 1)),
+                     n_out=int(layer.get_attr("n_filt", 1)), input_bits=_input_bits(layer),
+                     accum_bits=_width(_precision(layer, "accum_t"), 0),
+                     result_bits=_width(_precision(layer, "result_t")), pool_items=items)
+
+
+def _spec_of(layer: Any, notes: list[str]) -> LayerSpec | None:
+    """The spec of one hls4ml layer, or None (with a note) for one that costs nothing or is not modelled."""
+    cls = layer.class_name
+    if cls in _DENSE:
+        return _dense_spec(layer, int(layer.get_attr("n_in")), int(layer.get_attr("n_out")), 1, 1)
+    if cls in _POINTWISE and int(layer.get_attr("filt_width", 1)) == 1:
+        width = int(layer.get_attr("out_width", 1))
+        resource = _strategy(layer) == "resource" and int(layer.get_attr("reuse_factor", 1) or 1) > 1
+        repeats, passes = (1, width) if resource else (width, 1)
+        return _dense_spec(layer, int(layer.get_attr("n_chan")), int(layer.get_attr("n_filt")), repeats, passes)
+    if cls in _POOL:
+        return _pool_spec(layer)
+    if cls == "Softmax" or (cls == "Activation" and str(layer.get_attr("activation")).lower() == "softmax"):
+        if layer.get_attr("skip", False):
+            notes.append(f"{layer.name}: softmax skipped (no hardware)")
+            return None
+        return LayerSpec(name=layer.name, kind="softmax", n_in=int(layer.get_attr("n_in")),
+                         n_out=int(layer.get_attr("n_in")), input_bits=_input_bits(layer))
+    if cls in ("Activation", "ReLU"):
+        return _activation_spec(layer)
+    notes.append(f"{layer.name}: {cls} is not modelled (counted as free)")
+    return None
+
+
 def layer_specs(hls_model: Any) -> tuple[list[LayerSpec], list[str]]:
-    """Specs of every layer that costs hardware, and notes on anything approximated or ignored."""
+    """Specs of every layer that costs hardware (with the tensors each reads and writes), and notes on
+    anything approximated or ignored."""
     specs: list[LayerSpec] = []
     notes: list[str] = []
-    after_unmodelled: set[int] = set()  # indices of specs that follow a layer the model does not know
+    alias: dict[str, str] = {}  # output of a skipped reshaping layer -> the tensor it reshapes
+    external: set[str] = set()  # tensors read by layers that are not specs
+    after_unmodelled = False
     for layer in hls_model.get_layers():
         cls = layer.class_name
+        inputs = tuple(alias.get(name, name) for name in (getattr(layer, "inputs", None) or []))
+        outputs = list(getattr(layer, "outputs", None) or [])
         if cls in _SKIPPED:
+            if cls not in ("Input", "InputLayer") and len(inputs) == 1 and outputs:
+                alias[outputs[0]] = inputs[0]
             continue
-        if cls in _DENSE:
-            specs.append(_dense_spec(layer, int(layer.get_attr("n_in")), int(layer.get_attr("n_out")), 1, 1))
-        elif cls in _POINTWISE and int(layer.get_attr("filt_width", 1)) == 1:
-            width = int(layer.get_attr("out_width", 1))
-            resource = _strategy(layer) == "resource" and int(layer.get_attr("reuse_factor", 1) or 1) > 1
-            repeats, passes = (1, width) if resource else (width, 1)
-            specs.append(_dense_spec(layer, int(layer.get_attr("n_chan")), int(layer.get_attr("n_filt")), repeats, passes))
-        elif cls in _POOL:
-            items = int(layer.get_attr("n_in", 1))
-            op = str(layer.get_attr("pool_op", "Average")).lower()
-            kind = "pool_max" if op.startswith("max") else ("pool_sum" if op == "sum" else "pool_avg")
-            specs.append(LayerSpec(
-                name=layer.name, kind=kind,
-                n_in=items * int(layer.get_attr("n_filt", 1)), n_out=int(layer.get_attr("n_filt", 1)),
-                input_bits=_input_bits(layer), accum_bits=_width(_precision(layer, "accum_t"), 0),
-                result_bits=_width(_precision(layer, "result_t")), pool_items=items,
-            ))
-        elif cls == "Softmax" or (cls == "Activation" and str(layer.get_attr("activation")).lower() == "softmax"):
-            if layer.get_attr("skip", False):
-                notes.append(f"{layer.name}: softmax skipped (no hardware)")
-                continue
-            specs.append(LayerSpec(name=layer.name, kind="softmax", n_in=int(layer.get_attr("n_in")),
-                                   n_out=int(layer.get_attr("n_in")), input_bits=_input_bits(layer)))
-        elif cls in ("Activation", "ReLU"):
-            act = str(layer.get_attr("activation", "relu")).lower()
-            kind = "relu" if act == "relu" else ("passthrough" if act == "linear" else "activation")
-            n = int(layer.get_attr("n_in") or math.prod(layer.get_output_variable().shape))
-            result_t = _precision(layer, "result_t")
-            table_t = _precision(layer, "table_t") if kind == "activation" else None
-            specs.append(LayerSpec(name=layer.name, kind=kind, n_in=n, n_out=n, input_bits=_input_bits(layer),
-                                   result_bits=_width(result_t), rounds_or_saturates=_rounds_or_saturates(result_t),
-                                   table_size=int(layer.get_attr("table_size", 0) or 0) if table_t else 0,
-                                   table_bits=_width(table_t, 0)))
-        else:
-            notes.append(f"{layer.name}: {cls} is not modelled (counted as free)")
-            after_unmodelled.add(len(specs))
-    for index in after_unmodelled & set(range(len(specs))):
-        specs[index].after_unmodelled = True
-    notes.extend(mark_dead_logic(specs))
+        spec = _spec_of(layer, notes)
+        if spec is None:
+            external.update(inputs)
+            after_unmodelled = True
+            continue
+        spec.inputs, spec.output = inputs, outputs[0] if outputs else ""
+        spec.after_unmodelled, after_unmodelled = after_unmodelled, False
+        specs.append(spec)
+    external.update(alias.get(name, name) for name in (getattr(hls_model, "outputs", None) or []))
+    notes.extend(mark_dead_logic(specs, external))
     return specs, notes
