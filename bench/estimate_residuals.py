@@ -80,9 +80,9 @@ DEFAULT_GROUP = "not modelled"
 #: design of the fit and hold-out sets falls under one of them (``band_key``).
 BANDS = {
     ("fit", "ultrascale_plus"): {"lut": 15, "dsp": 20, "ff": 50, "bram_18k": 0, "latency": 1, "ii": 0},
-    ("fit", "7series"): {"lut": 10, "dsp": 5, "ff": 5, "bram_18k": 0, "latency": 5, "ii": 1},
+    ("fit", "7series"): {"lut": 10, "dsp": 5, "ff": 5, "bram_18k": 0, "latency": 4, "ii": 1},
     ("hold-out", "ultrascale_plus"): {"lut": 25, "dsp": 20, "ff": 71, "bram_18k": 0, "latency": 7, "ii": 0},
-    ("hold-out", "7series"): {"lut": 10, "dsp": 5, "ff": 60, "bram_18k": 0, "latency": 11, "ii": 1},
+    ("hold-out", "7series"): {"lut": 10, "dsp": 5, "ff": 60, "bram_18k": 0, "latency": 7, "ii": 1},
     # DeepSets: DATAFLOW tops (FIFOs not modelled), stand-in weights in some layers
     ("hold-out", "ultrascale_plus DATAFLOW"): {"lut": 40, "dsp": None, "ff": 60, "bram_18k": 0, "latency": 5, "ii": 0},
 }

@@ -64,3 +64,18 @@ def test_only_shared_dsps_get_operand_muxes():
     assert dsp_rf1.dsp == 32 and dsp_rf64.dsp == 4  # the limit: 4 multipliers
     per_dsp_lut = load_coefficients("7series")["lut"]["per_dsp"]
     assert dsp_rf64.lut > dsp_rf1.lut - 28 * per_dsp_lut  # 28 DSPs fewer, but muxes on the 4 shared ones
+
+
+def test_the_last_batch_of_dsp_products_keeps_its_pipeline_stages():
+    """32 DSP products on 4 shared DSPs: 8 batches. On 7-series at 5 ns a DSP product takes 2 stages, so the layer
+    takes 9 cycles (Vivado HLS 2019.2, xc7z020, RF 64: fc1 reports 9); at 25 ns one stage, 8 cycles; LUT products
+    (one cycle) add nothing."""
+    kernel = _pruned(32, rest=SHIFT)
+    kernel[kernel == MULTIPLY] = 0b101101  # 45: a DSP product on a 16-bit input
+    coeffs = for_backend(load_coefficients("7series"), "vivado", 0.125)
+    spec = LayerSpec("fc", "dense", 32, 32, input_bits=16, weight_bits=6, accum_bits=16, result_bits=16,
+                     reuse_factor=64, codes=kernel)
+    at_5ns, at_25ns = layer_cost(spec, coeffs, 5.0), layer_cost(spec, coeffs, 25.0)
+    assert at_5ns.detail["batches"] == at_25ns.detail["batches"] == 8
+    assert (at_5ns.cycles, at_25ns.cycles) == (9, 8)
+    assert _cost(_pruned(32), rf=64).cycles == 8  # the same batches of LUT products

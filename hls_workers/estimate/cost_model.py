@@ -265,8 +265,11 @@ def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
         else:
             mult_ns = lat["t_lut_mult_ns"] if prof.lut_products else 0.0
             cycles = math.ceil((mult_ns + levels * lat["t_add_level_ns"]) / eff)
-        # The multiplications pass the shared multipliers in batches; the adder tree overlaps them.
-        cycles = max(cycles, batches, 1)
+        # The multiplications pass the shared multipliers in batches; the adder tree overlaps them, the DSP
+        # pipeline does not: the last batch of DSP products still takes its extra stages (Vivado HLS 2019.2,
+        # RF 64, xc7z020: 8 batches with 4 DSPs take 9 cycles).
+        tail = _dsp_cycles(coeffs, clock_ns) - 1 if prof.dsp and batches > 1 else 0
+        cycles = max(cycles, batches + tail, 1)
         detail["adder_tree_levels"] = levels
         stage_ff = _dsp_stage_ff(spec, coeffs, clock_ns, dsp / per_dsp if per_dsp else 0.0)
         if stage_ff:
