@@ -125,6 +125,7 @@ def read_firmware(project_dir: str | Path, project_name: str = "myproject") -> d
                 "w_file": args[2], "b_file": args[3], "n_in": n_in, "n_out": n_out,
                 "reuse_factor": number(consts.get("reuse_factor", "1")), "strategy": strategy,
                 "n_zeros": number(consts.get("n_zeros", "0")),
+                "n_nonzeros": number(consts.get("n_nonzeros", str(n_in * n_out - number(consts.get("n_zeros", "0"))))),
                 "weight": resolve(inner["weight_t"]), "bias": resolve(inner["bias_t"]),
                 "accum": resolve(inner["accum_t"]), "result": resolve(targs[1]),
             })

@@ -47,8 +47,8 @@ class MlpRecord:
         return self.dense_layers[0]["strategy"]
 
 
-def load_record(case: str) -> MlpRecord:
-    folder = RECORDS / case
+def load_record(case: str, root: Path = RECORDS) -> MlpRecord:
+    folder = root / case
     model = json.loads((folder / "model.json").read_text())
     weights = {}
     for layer in model["layers"]:

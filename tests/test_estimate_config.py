@@ -208,8 +208,17 @@ def test_distributed_arithmetic_model_strategy_is_costed_by_da4ml(capsys, small,
     assert payload["lut_source"] == "da4ml" and payload["dsp"] == 0
 
 
-def test_rpt_without_xml_gives_a_note_not_numbers(capsys, project, tmp_path):
+def test_rpt_without_xml_is_read_from_its_text(capsys, project, tmp_path):
+    """The same run's .rpt alone gives the numbers hls4ml reads from its .xml."""
+    from_xml = _estimate(capsys, "--hls-project", _project_with_report(project, tmp_path / "x", "myproject_csynth.xml"))
+    from_rpt = _estimate(capsys, "--hls-project", _project_with_report(project, tmp_path / "r", "myproject_csynth.rpt"))
+    assert from_rpt["reported_source"] == "csynth"
+    assert from_rpt["reported"] == from_xml["reported"]
+
+
+def test_unreadable_report_gives_a_note_not_numbers(capsys, project, tmp_path):
     copy = _project_with_report(project, tmp_path, "myproject_csynth.rpt")
+    (copy / "myproject_prj" / "solution1" / "syn" / "report" / "myproject_csynth.rpt").write_text("truncated")
     payload = _estimate(capsys, "--hls-project", copy)
     assert "reported" not in payload
     assert any("not readable" in note for note in payload["notes"])

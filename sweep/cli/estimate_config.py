@@ -123,13 +123,18 @@ def firmware_model(project_dir: Path, user: Any, backend: str, unusable: str) ->
 
 
 def project_reports(project_dir: Path, project_name: str) -> tuple[Any, str | None]:
-    """(csynth ResourceEstimate or None, a note): the project's C-synthesis report when it has one."""
+    """(csynth ResourceEstimate or None, a note): the project's C-synthesis report when it has one (the
+    ``.xml`` through hls4ml's parser, else the ``.rpt`` text)."""
+    from hls_workers.estimate.csynth_text import ReportTextError, text_report_estimate
     from hls_workers.estimate.reports import ReportError, read_reports
 
     report_dir = project_dir / f"{project_name}_prj" / "solution1" / "syn" / "report"
-    if not any((report_dir / f"{project_name}_csynth.{ext}").is_file() for ext in ("xml", "rpt")):
-        return None, None
+    xml, rpt = (report_dir / f"{project_name}_csynth.{ext}" for ext in ("xml", "rpt"))
     try:
-        return read_reports(project_dir).get("csynth"), None
-    except ReportError as exc:
+        if xml.is_file():
+            return read_reports(project_dir).get("csynth"), None
+        if rpt.is_file():
+            return text_report_estimate(rpt.read_text(errors="replace")), None
+    except (ReportError, ReportTextError) as exc:
         return None, f"C-synthesis report present but not readable: {exc}"
+    return None, None
