@@ -214,6 +214,23 @@ def _band_table(rows: list[Residual]) -> list[str]:
     return lines + [""]
 
 
+def _boundary_table(rows: list[Residual]) -> list[str]:
+    """Reported latency against the sum of the report's instance latencies, for the runs whose instance table
+    lists them: the cycles the top level adds between calls (two-head networks sum both heads)."""
+    lines = ["### Latency outside the instances (reported)", "",
+             "| design | tool | calls | sum of instance latencies | reported latency | outside | estimated latency |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if r.group not in ("fit", "hold-out") or not r.report_instances:
+            continue
+        if any("latency" not in instance for instance in r.report_instances):
+            continue
+        inside = sum(instance["latency"] for instance in r.report_instances)
+        lines.append(f"| {r.design} | {r.tool} | {len(r.report_instances)} | {inside} | {r.reported['latency']} | "
+                     f"{r.reported['latency'] - inside:+d} | {r.estimated['latency']:.0f} |")
+    return lines + [""]
+
+
 def residuals(output_root: str, selected: list[str] | None = None) -> list[Residual]:
     return [residual(d, output_root) for d in (selected or designs())]
 
@@ -245,7 +262,7 @@ def markdown(rows: list[Residual]) -> str:
             lines.append(f"| {r.design} | {r.source} | {r.tool} | {r.part} | {r.reuse_factor} | {r.strategy} | "
                          + " | ".join(cells) + " |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _boundary_table(rows))
 
 
 def main(argv: list[str] | None = None) -> None:
