@@ -71,3 +71,69 @@ def test_recorder_writes_a_fixture_the_residual_bench_converts(project, tmp_path
     record = mr.load_record("case", root=out)
     hls_model = mr.convert_record(record, str(tmp_path / "converted"))
     assert [layer.name for layer in hls_model.get_layers() if layer.class_name == "Dense"] == ["fc1", "fc2", "output"]
+
+
+REPORT_2018 = """
+================================================================
+== Vivado HLS Report for 'myproject'
+================================================================
+* Date:           Mon Jan  1 00:00:00 2019
+* Version:        2018.3 (Build 2405991 on Thu Dec 06 23:56:15 MST 2018)
+* Project:        myproject_prj
+* Solution:       solution1
+* Product family: virtex7
+* Target device:  xc7vx485tffg1761-2
+================================================================
+== Performance Estimates
+================================================================
++ Timing (ns):
+    * Summary:
+    +--------+-------+----------+------------+
+    |  Clock | Target| Estimated| Uncertainty|
+    +--------+-------+----------+------------+
+    |ap_clk  |   5.00|     4.368|        0.62|
+    +--------+-------+----------+------------+
++ Latency (clock cycles):
+    * Summary:
+    +-----+-----+-----+-----+----------+
+    |  Latency  |  Interval | Pipeline |
+    | min | max | min | max |   Type   |
+    +-----+-----+-----+-----+----------+
+    |   12|   12|    1|    1| function |
+    +-----+-----+-----+-----+----------+
+    + Detail:
+        * Instance:
+        +-----------+--------+-----+-----+-----+-----+----------+
+        |  Instance | Module | min | max | min | max |   Type   |
+        +-----------+--------+-----+-----+-----+-----+----------+
+        |grp_dense_fu_92 |dense |    2|    2|    1|    1| function |
+        +-----------+--------+-----+-----+-----+-----+----------+
+================================================================
+== Utilization Estimates
+================================================================
+* Summary:
++-----------------+---------+-------+--------+--------+
+|       Name      | BRAM_18K| DSP48E|   FF   |   LUT  |
++-----------------+---------+-------+--------+--------+
+|Instance         |        1|     47|    1276|    1950|
++-----------------+---------+-------+--------+--------+
+|Total            |        1|     47|    1723|    1992|
++-----------------+---------+-------+--------+--------+
++ Detail:
+    * Instance:
+    +----------------+--------+---------+-------+-----+-----+
+    |    Instance    | Module | BRAM_18K| DSP48E|  FF | LUT |
+    +----------------+--------+---------+-------+-----+-----+
+    |grp_dense_fu_92 |dense   |        0|     28|  799|  901|
+    +----------------+--------+---------+-------+-----+-----+
+    |Total           |        |        0|     28|  799|  901|
+"""
+
+
+def test_report_from_before_the_uram_column():
+    """Vivado HLS 2018 reports have no URAM column and the older latency table: URAM reads as 0."""
+    report = parse_csynth_rpt(REPORT_2018)
+    assert report["total"] == {"bram_18k": 1, "dsp": 47, "ff": 1723, "lut": 1992, "uram": 0}
+    assert (report["latency_max"], report["interval_max"], report["clock_target_ns"]) == (12, 1, 5.0)
+    assert report["instances"] == [{"instance": "grp_dense_fu_92", "module": "dense", "bram_18k": 0, "dsp": 28,
+                                    "ff": 799, "lut": 901, "uram": 0, "latency": 2, "interval": 1}]

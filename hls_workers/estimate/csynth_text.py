@@ -29,6 +29,12 @@ def _count(cell: str) -> int:
     return 0 if cell in ("-", "") else int(cell)
 
 
+def _resources(cells: list[str]) -> dict[str, int]:
+    """BRAM_18K, DSP, FF, LUT and URAM cells (reports before Vivado HLS 2019 have no URAM column: 0)."""
+    values = dict(zip(RESOURCES, (_count(c) for c in cells)))
+    return {name: values.get(name, 0) for name in RESOURCES}
+
+
 def _ns(cell: str) -> float:
     return float(cell.replace("ns", "").strip())
 
@@ -93,7 +99,7 @@ def parse_csynth_rpt(text: str) -> dict:
         "clock_uncertainty_ns": _ns(clock.group(3)),
         "latency_min": latency_min, "latency_max": latency_max,
         "interval_min": interval_min, "interval_max": interval_max,
-        "total": dict(zip(RESOURCES, (_count(c) for c in total[1:6]))),
+        "total": _resources(total[1:6]),
         "instances": [],
     }
     latencies = _instance_latency(text)
@@ -102,8 +108,8 @@ def parse_csynth_rpt(text: str) -> dict:
         table = table[:table.index("|Total")] if "|Total" in table else table
         for line in table.splitlines():
             cells = _cells(line)
-            if len(cells) >= 7 and cells[0] and cells[0] != "Instance" and not set(cells[0]) <= set("+-"):
-                row = {"instance": cells[0], "module": cells[1], **dict(zip(RESOURCES, (_count(c) for c in cells[2:7])))}
+            if len(cells) >= 6 and cells[0] and cells[0] != "Instance" and not set(cells[0]) <= set("+-"):
+                row = {"instance": cells[0], "module": cells[1], **_resources(cells[2:7])}
                 if cells[0] in latencies:
                     row["latency"], row["interval"] = latencies[cells[0]]
                 report["instances"].append(row)
