@@ -8,8 +8,8 @@ The split is fixed and by design (whole authors), not random (``SPLIT``):
 - fit: the runs the FF and latency coefficients were fitted on (Hector-Plata, nrp-nautilus, and for the
   7-series per-DSP-stage registers freaksie/ML-on-Chip; the 7-series Vitis ``ff.per_lut_by_backend`` and
   ``ff.per_dsp_stage_bit_by_backend`` come from the ArgyKokk instance tables, a further non-hold-out author);
-- hold-out: other authors, tools and parts, never looked at while fitting (pominiq, Thifjj, the l1-jet-id
-  DeepSets);
+- hold-out: other authors, tools and parts, never fitted on (pominiq, Thifjj, the l1-jet-id DeepSets,
+  Daniel-Alencar, ml4quantum, Lrozzy/hls4ml_OpenML, k-diep, Duchstf/Tau_L1);
 - not modelled: runs the estimator cannot represent (a build script forcing the multiplier binding,
   ``config_op mul -impl dsp``; HGQ per-element quantizers; an integer input the tool narrows to the bits its
   accumulator keeps); reported for the record, not fitted, not banded.

@@ -40,15 +40,14 @@ def _list(git_dir: str, commit: str, folder: str) -> list[str]:
     return result.stdout.split()
 
 
-def _backend(config_text: str, given: str | None) -> str:
-    import yaml
+def _backend(config: Path, given: str | None) -> str:
+    """--backend, else the config's ``Backend`` (read with the estimator's tag-tolerant config reader)."""
+    from hls_workers.user_config import load_document
 
-    if given:
-        return given
-    for line in config_text.splitlines():
-        if line.startswith("Backend:"):
-            return yaml.safe_load(line)["Backend"]
-    raise SystemExit("error: the project's hls4ml_config.yml names no Backend; give --backend")
+    backend = given or load_document(config).get("Backend")
+    if not backend:
+        raise SystemExit("error: the project's hls4ml_config.yml names no Backend; give --backend")
+    return str(backend)
 
 
 def record(git_dir: str, commit: str, folder: str, repo: str, case: str, project: str = "myproject",
@@ -78,15 +77,15 @@ def record(git_dir: str, commit: str, folder: str, repo: str, case: str, project
                 name = f"{layer[key]}.txt"
                 (destination / "weights" / name).write_bytes((Path(tmp) / "firmware" / "weights" / name).read_bytes())
                 cite(f"weights/{name}", f"{folder}/firmware/weights/{name}")
-    config_text = _show(git_dir, commit, f"{folder}/hls4ml_config.yml").decode()
-    (destination / "hls4ml_config.yml").write_text(config_text)
+    config = destination / "hls4ml_config.yml"
+    config.write_bytes(_show(git_dir, commit, f"{folder}/hls4ml_config.yml"))
     cite("hls4ml_config.yml", f"{folder}/hls4ml_config.yml")
     report_path = f"{folder}/{project}_prj/solution1/syn/report/{project}_csynth.rpt"
     report = parse_csynth_rpt(_show(git_dir, commit, report_path).decode(errors="replace"))
     report["source"] = {"repo": repo, "path": report_path, "commit": commit}
     report["n_nonzeros"] = [layer["n_nonzeros"] for layer in description["layers"] if layer["kind"] == "dense"]
     model = {**description, "clock_uncertainty": round(report["clock_uncertainty_ns"] / report["clock_target_ns"], 4),
-             "backend": _backend(config_text, backend)}
+             "backend": _backend(config, backend)}
     (destination / "model.json").write_text(json.dumps(model, indent=2) + "\n")
     (destination / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     cite(f"model.json (from defines.h, parameters.h, {project}.cpp)",

@@ -27,7 +27,6 @@ _TYPEDEF = re.compile(r"typedef\s+(.+?)\s+(\w+)\s*;")
 _DEFINE = re.compile(r"#define\s+(\w+)\s+(\d+)")
 _STRUCT = re.compile(r"struct\s+(\w+)\s*:\s*nnet::\w+\s*\{(.*?)\n\};", re.S)
 _CONST = re.compile(r"static const (?:unsigned|int|bool)\s+(\w+)\s*=\s*([^;]+);")
-_INNER_TYPE = re.compile(r"typedef\s+(.+?)\s+(\w+)\s*;")
 
 
 class FirmwareError(ValueError):
@@ -78,7 +77,7 @@ def _configs(parameters: str) -> dict[str, dict[str, Any]]:
     for match in _STRUCT.finditer(parameters):
         body = match.group(2)
         consts = {k: v.strip() for k, v in _CONST.findall(body)}
-        types = {name: t.strip() for t, name in _INNER_TYPE.findall(body)}
+        types = {name: t.strip() for t, name in _TYPEDEF.findall(body)}
         out[match.group(1)] = {"consts": consts, "types": types}
     return out
 
@@ -114,18 +113,23 @@ def read_firmware(project_dir: str | Path, project_name: str = "myproject") -> d
                             "(io_parallel Dense networks only)")
     layers: list[dict] = []
     for function, targs, args, name in _calls(cpp):
+        if function in ("dense", *ACTIVATIONS) and (len(targs) < 2 or len(args) < (4 if function == "dense" else 2)):
+            raise FirmwareError(f"{name}: nnet::{function} call with too few arguments")
         if function == "dense":
-            if len(targs) < 3 or targs[2] not in configs:
-                raise FirmwareError(f"{name}: dense call without a config struct in parameters.h")
-            consts, inner = configs[targs[2]]["consts"], configs[targs[2]]["types"]
-            n_in, n_out = number(consts["n_in"]), number(consts["n_out"])
+            config = configs.get(targs[2]) if len(targs) > 2 else None
+            missing = None if config is None else ({"n_in", "n_out"} - set(config["consts"])
+                                                   or {"weight_t", "bias_t", "accum_t"} - set(config["types"]))
+            if config is None or missing:
+                raise FirmwareError(f"{name}: no complete config struct for its dense call in parameters.h"
+                                    + (f" (missing {', '.join(sorted(missing))})" if missing else ""))
+            consts, inner = config["consts"], config["types"]
+            n_in, n_out, n_zeros = number(consts["n_in"]), number(consts["n_out"]), number(consts.get("n_zeros", "0"))
             strategy = consts.get("strategy", "nnet::latency").split("::")[-1].lower()
             layers.append({
                 "kind": "dense", "name": name, "reads": args[0], "writes": args[1],
                 "w_file": args[2], "b_file": args[3], "n_in": n_in, "n_out": n_out,
                 "reuse_factor": number(consts.get("reuse_factor", "1")), "strategy": strategy,
-                "n_zeros": number(consts.get("n_zeros", "0")),
-                "n_nonzeros": number(consts.get("n_nonzeros", str(n_in * n_out - number(consts.get("n_zeros", "0"))))),
+                "n_zeros": n_zeros, "n_nonzeros": number(consts.get("n_nonzeros", str(n_in * n_out - n_zeros))),
                 "weight": resolve(inner["weight_t"]), "bias": resolve(inner["bias_t"]),
                 "accum": resolve(inner["accum_t"]), "result": resolve(targs[1]),
             })

@@ -21,13 +21,22 @@ def _relu(name: str, n: int) -> LayerSpec:
     return LayerSpec(name, "relu", n, n, input_bits=16, result_bits=16)
 
 
+def _wired(*specs: LayerSpec) -> list[LayerSpec]:
+    """One chain: each spec reads the tensor the one before it writes (the first reads the input)."""
+    previous = "input"
+    for spec in specs:
+        spec.inputs, spec.output = (previous,), spec.name
+        previous = spec.name
+    return list(specs)
+
+
 def _mlp() -> list[LayerSpec]:
     """4 -> 6 -> 3: output 0 of fc1 has no weight (its bias: a constant); row 5 of fc2 is all zero (unused)."""
     fc1 = np.full((4, 6), 11)
     fc1[:, 0] = 0
     fc2 = np.full((6, 3), 13)
     fc2[5, :] = 0
-    return [_dense("fc1", fc1), _relu("relu1", 6), _dense("fc2", fc2)]
+    return _wired(_dense("fc1", fc1), _relu("relu1", 6), _dense("fc2", fc2))
 
 
 def test_constant_and_unused_elements_are_removed():
@@ -49,14 +58,14 @@ def test_removal_propagates_along_the_chain():
     fc2[0, 0] = 7  # fc2 output 0 reads only the constant
     fc2[1:, 1] = 7
     fc3 = np.full((2, 2), 5)
-    specs = [_dense("fc1", fc1), _relu("r1", 3), _dense("fc2", fc2), _relu("r2", 2), _dense("fc3", fc3)]
+    specs = _wired(_dense("fc1", fc1), _relu("r1", 3), _dense("fc2", fc2), _relu("r2", 2), _dense("fc3", fc3))
     mark_dead_logic(specs)
     assert specs[3].active_elements == 1
     assert specs[4].removed[0, :].all() and not specs[4].removed[1, :].any()
 
 
 def test_unpruned_network_is_untouched():
-    specs = [_dense("fc1", np.full((4, 6), 11)), _relu("relu1", 6), _dense("fc2", np.full((6, 3), 13))]
+    specs = _wired(_dense("fc1", np.full((4, 6), 11)), _relu("relu1", 6), _dense("fc2", np.full((6, 3), 13)))
     assert mark_dead_logic(specs) == []
     assert specs[1].active_elements is None and specs[0].removed is None and specs[2].removed is None
 
@@ -113,8 +122,8 @@ def test_chain_stops_at_a_layer_the_model_does_not_know():
     """A layer between the two dense layers that the cost model skips (counted as free) may mix elements: the
     constant and unused outputs are not followed across it."""
     specs = _mlp()
-    specs[2].after_unmodelled = True
-    mark_dead_logic(specs)
+    specs[2].inputs = ("unmodelled",)  # fc2 reads the unmodelled layer, which reads relu1
+    mark_dead_logic(specs, {"relu1"})
     assert specs[2].removed is None and specs[1].active_elements == 5  # only fc1's own constant output
     assert specs[0].removed is None
 

@@ -163,3 +163,16 @@ def test_two_heads_on_one_layer_are_read_as_written(capsys, tmp_path):
     rc, out, err = _run(capsys, "--hls-project", project, "--firmware", "--json")
     assert rc == 0, err
     assert {k: json.loads(out)[k] for k in KEYS} == {k: through_keras[k] for k in KEYS}
+
+
+def test_incomplete_parameters_h_is_one_error_line(capsys, project, tmp_path):
+    """A dense config struct without its weight type: one line naming what is missing, no traceback."""
+    copy = _copy(project, tmp_path)
+    for model_file in copy.glob("keras_model.*"):
+        model_file.unlink()
+    parameters = copy / "firmware" / "parameters.h"
+    parameters.write_text(parameters.read_text().replace("typedef fc1_weight_t weight_t;", ""))
+    rc, out, err = _run(capsys, "--hls-project", copy)
+    lines = err.splitlines()
+    assert rc == 2 and len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "fc1: no complete config struct" in lines[0] and "missing weight_t" in lines[0]

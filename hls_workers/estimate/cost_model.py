@@ -85,12 +85,18 @@ class LayerSpec:
     removed: np.ndarray | None = None
     #: Element-wise layers: elements that are neither constant nor unused (None: all ``n_out``).
     active_elements: int | None = None
-    #: A layer the cost model does not know sits between this one and the previous spec.
-    after_unmodelled: bool = False
-    #: The tensors this layer reads and the one it writes (hls4ml names; empty when unknown: then the
-    #: specs are taken as one chain in list order).
+    #: The tensors this layer reads and the one it writes (hls4ml names; dead logic follows them).
     inputs: tuple[str, ...] = ()
     output: str = ""
+
+    @property
+    def elements(self) -> int:
+        """Elements an element-wise layer builds: ``active_elements`` when dead logic was removed, else all."""
+        return self.n_out if self.active_elements is None else self.active_elements
+
+    def spread_nonzero_per_output(self) -> int:
+        """Pre-training (no ``codes``): nonzero weights per output, ``sparsity`` spread evenly."""
+        return round(self.n_in * (1.0 - self.sparsity))
 
     def built_codes(self) -> np.ndarray:
         """The weights whose products are built: ``codes`` without the ``removed`` ones, shape (n_in, n_out)."""
@@ -100,8 +106,8 @@ class LayerSpec:
     def hls_zeros(self) -> int:
         """Zero weights as hls4ml counts them for its multiplier limit (before any dead logic is removed)."""
         total = self.n_in * self.n_out
-        if self.codes is None:  # the same even spread as the pre-training products
-            return total - self.n_out * round(self.n_in * (1.0 - self.sparsity))
+        if self.codes is None:
+            return total - self.n_out * self.spread_nonzero_per_output()
         return total - int(np.count_nonzero(self.codes))
 
 
@@ -183,7 +189,7 @@ def dsp_share(digits: np.ndarray, sig: np.ndarray, input_bits: int, dsp_rule: di
 def constant_products(spec: LayerSpec, coeffs: dict) -> ProductProfile:
     """Classify every nonzero weight of a Latency-strategy layer (zero / shift / DSP / LUT shift-add)."""
     if spec.codes is None:  # pre-training: full-width products, sparsity spread evenly
-        per_output = np.full(spec.n_out, round(spec.n_in * (1.0 - spec.sparsity)))
+        per_output = np.full(spec.n_out, spec.spread_nonzero_per_output())
         nonzero = int(per_output.sum())
         sig = spec.weight_bits - 1
         digits = max(1, math.ceil(sig / 2))
@@ -361,7 +367,7 @@ def _of_backend(by_backend: dict, coeffs: dict, default: float) -> float:
 
 def _elementwise_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
     lut_c, lat = coeffs["lut"], coeffs["latency"]
-    width = spec.n_out if spec.active_elements is None else spec.active_elements
+    width = spec.elements
     if spec.kind == "relu":  # compare and select on the input width, plus the rounding/saturating cast
         cast = lut_c.get("per_round_sat_bit", 0.0) * spec.result_bits if spec.rounds_or_saturates else 0.0
         lut = width * (lut_c["per_relu_bit"] * spec.input_bits + cast)
@@ -385,8 +391,7 @@ def _table_bram(spec: LayerSpec, coeffs: dict) -> float:
     bits = spec.table_size * spec.table_bits
     if not bits or bits < bram_c["min_bits"]:
         return 0.0
-    elements = spec.n_out if spec.active_elements is None else spec.active_elements
-    return math.ceil(elements / 2) * math.ceil(bits / bram_c["bits_per_block"])
+    return math.ceil(spec.elements / 2) * math.ceil(bits / bram_c["bits_per_block"])
 
 
 def _pool_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:

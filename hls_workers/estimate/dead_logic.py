@@ -34,24 +34,7 @@ def _is_plain_dense(spec: LayerSpec) -> bool:
 Chain = tuple[int, list[int], list[int] | None]
 
 
-def _chains_in_order(specs: list[LayerSpec]) -> list[Chain]:
-    """The chains of specs without wiring (hand-built specs): each layer reads the one before it."""
-    chains = []
-    for i, spec in enumerate(specs):
-        if not _is_plain_dense(spec):
-            continue
-        between, j = [], i + 1
-        while (j < len(specs) and specs[j].kind in ELEMENTWISE and specs[j].n_out == spec.n_out
-               and not specs[j].after_unmodelled):
-            between.append(j)
-            j += 1
-        follows = j < len(specs) and not specs[j].after_unmodelled
-        known = follows and _is_plain_dense(specs[j]) and specs[j].n_in == spec.n_out
-        chains.append((i, between, [j] if known else None))
-    return chains
-
-
-def _chains_in_graph(specs: list[LayerSpec], external: set[str]) -> list[Chain]:
+def _chains(specs: list[LayerSpec], external: set[str]) -> list[Chain]:
     """The chains along hls4ml's tensors: a chain goes on through element-wise layers while its tensor has
     exactly one reader and ends at the dense layers that read it (two heads: both). A tensor read by a layer
     the model does not cost, or as a model output, ends it with every element used (readers None)."""
@@ -76,13 +59,6 @@ def _chains_in_graph(specs: list[LayerSpec], external: set[str]) -> list[Chain]:
                          and specs[j].n_in == spec.n_out and len(specs[j].inputs) == 1]
         chains.append((i, between, dense_readers if reading and len(dense_readers) == len(reading) else None))
     return chains
-
-
-def _chains(specs: list[LayerSpec], external: set[str]) -> list[Chain]:
-    """One :data:`Chain` per plain dense layer."""
-    if specs and all(spec.output for spec in specs):
-        return _chains_in_graph(specs, external)
-    return _chains_in_order(specs)
 
 
 def mark_dead_logic(specs: list[LayerSpec], external: set[str] | frozenset[str] = frozenset()) -> list[str]:

@@ -137,7 +137,6 @@ def layer_specs(hls_model: Any) -> tuple[list[LayerSpec], list[str]]:
     notes: list[str] = []
     alias: dict[str, str] = {}  # output of a skipped reshaping layer -> the tensor it reshapes
     external: set[str] = set()  # tensors read by layers that are not specs
-    after_unmodelled = False
     for layer in hls_model.get_layers():
         cls = layer.class_name
         inputs = tuple(alias.get(name, name) for name in (getattr(layer, "inputs", None) or []))
@@ -149,10 +148,8 @@ def layer_specs(hls_model: Any) -> tuple[list[LayerSpec], list[str]]:
         spec = _spec_of(layer, notes)
         if spec is None:
             external.update(inputs)
-            after_unmodelled = True
             continue
         spec.inputs, spec.output = inputs, outputs[0] if outputs else ""
-        spec.after_unmodelled, after_unmodelled = after_unmodelled, False
         specs.append(spec)
     external.update(alias.get(name, name) for name in (getattr(hls_model, "outputs", None) or []))
     notes.extend(mark_dead_logic(specs, external))

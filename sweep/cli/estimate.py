@@ -80,7 +80,6 @@ def _convert(keras_model: Any, job: Any):
 
 def _convert_user_config(keras_model: Any, user: Any, settings: Any, output_dir: str, uncertainty: str | None):
     """The user's hls4ml config merged onto hls4ml's defaults, through the same conversion call."""
-    from hls_workers.emulate import convert_with_config
     from hls_workers.user_config import ConfigError, merge_with_defaults
 
     try:
@@ -89,14 +88,12 @@ def _convert_user_config(keras_model: Any, user: Any, settings: Any, output_dir:
         raise UserError(f"{user.path}: {exc}") from None
     except Exception as exc:
         raise _hls4ml_failure(exc) from None
-    try:
-        return convert_with_config(keras_model, hls_config, settings, output_dir, uncertainty)
-    except Exception as exc:
-        raise _hls4ml_failure(exc) from None
+    return _convert_with_config(keras_model, hls_config, settings, output_dir, uncertainty)
 
 
-def _convert_firmware(keras_model: Any, hls_config: dict, settings: Any, output_dir: str, uncertainty: str | None):
-    """A network rebuilt from a project's firmware, with the firmware's own per-layer config."""
+def _convert_with_config(keras_model: Any, hls_config: dict, settings: Any, output_dir: str,
+                         uncertainty: str | None):
+    """The conversion call for a given hls4ml config (the user's merged one, or a project's firmware's)."""
     from hls_workers.emulate import convert_with_config
 
     try:
@@ -192,17 +189,17 @@ def estimate(
         raise UserError("--firmware reads an --hls-project's firmware; give --hls-project DIR and no MODEL")
     # Without MODEL, a project whose Keras file is missing or unreadable is rebuilt from its firmware.
     firmware_may_stand_in = hls_project is not None and model is None
-    try:
-        if firmware:
-            raise UserError("asked for with --firmware")
-        model_path, architecture = ec.model_files(model, user)
-        if not model_path.is_file():
-            raise UserError(f"model file not found: {model_path}")
-        unusable = None
-    except UserError as exc:
-        if not firmware_may_stand_in:
-            raise
-        model_path, architecture, unusable = None, None, str(exc)
+    unusable = "asked for with --firmware" if firmware else None  # why the firmware stands in for the model
+    model_path = architecture = None
+    if unusable is None:
+        try:
+            model_path, architecture = ec.model_files(model, user)
+            if not model_path.is_file():
+                raise UserError(f"model file not found: {model_path}")
+        except UserError as exc:
+            if not firmware_may_stand_in:
+                raise
+            unusable = str(exc)
     if estimator == "analytic" and strategy.lower() in STRATEGIES:
         estimator = cost_estimator(strategy)  # distributed_arithmetic is costed by da4ml, as in a trial
     where = ec.target(user, part, clock, backend)
@@ -231,8 +228,8 @@ def estimate(
                               float_precision=fixed.hls())
             hls_model = _convert(keras_model, job)
         elif firmware_config is not None:
-            hls_model = _convert_firmware(keras_model, firmware_config, settings, str(Path(tmp) / "hls4ml_prj"),
-                                          ec.clock_uncertainty(user, where))
+            hls_model = _convert_with_config(keras_model, firmware_config, settings, str(Path(tmp) / "hls4ml_prj"),
+                                             ec.clock_uncertainty(user, where))
         else:
             hls_model = _convert_user_config(keras_model, user, settings, str(Path(tmp) / "hls4ml_prj"),
                                              ec.clock_uncertainty(user, where))

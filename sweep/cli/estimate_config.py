@@ -115,10 +115,10 @@ def firmware_model(project_dir: Path, user: Any, backend: str, unusable: str) ->
 
     try:
         description = read_firmware(project_dir, user.project_name)
-        weights = read_weights(Path(project_dir) / "firmware" / "weights", description)
+        keras_model = build_keras_model(description, read_weights(Path(project_dir) / "firmware" / "weights",
+                                                                   description))
     except FirmwareError as exc:
         raise UserError(f"{unusable}; the project's firmware cannot stand in for it: {exc}") from None
-    keras_model = build_keras_model(description, weights)
     return keras_model, hls_config(description, keras_model, backend)
 
 
