@@ -21,6 +21,8 @@ tests/test_estimate_residuals.py recomputes the same rows with this module and p
 from __future__ import annotations
 
 import argparse
+import itertools
+import math
 import os
 import sys
 import tempfile
@@ -80,11 +82,19 @@ DEFAULT_GROUP = "not modelled"
 #: design of the fit and hold-out sets falls under one of them (``band_key``).
 BANDS = {
     ("fit", "ultrascale_plus"): {"lut": 15, "dsp": 20, "ff": 50, "bram_18k": 0, "latency": 1, "ii": 0},
-    ("fit", "7series"): {"lut": 10, "dsp": 5, "ff": 5, "bram_18k": 0, "latency": 4, "ii": 1},
-    ("hold-out", "ultrascale_plus"): {"lut": 25, "dsp": 20, "ff": 71, "bram_18k": 0, "latency": 7, "ii": 0},
-    ("hold-out", "7series"): {"lut": 10, "dsp": 5, "ff": 60, "bram_18k": 0, "latency": 7, "ii": 1},
+    ("fit", "7series"): {"lut": 10, "dsp": 5, "ff": 5, "bram_18k": 0, "latency": 2, "ii": 1},
+    ("hold-out", "ultrascale_plus"): {"lut": 25, "dsp": 20, "ff": 80, "bram_18k": 0, "latency": 10, "ii": 0},
+    ("hold-out", "7series"): {"lut": 10, "dsp": 5, "ff": 60, "bram_18k": 0, "latency": 6, "ii": 1},
     # DeepSets: DATAFLOW tops (FIFOs not modelled), stand-in weights in some layers
-    ("hold-out", "ultrascale_plus DATAFLOW"): {"lut": 40, "dsp": None, "ff": 60, "bram_18k": 0, "latency": 5, "ii": 0},
+    ("hold-out", "ultrascale_plus DATAFLOW"): {"lut": 40, "dsp": None, "ff": 60, "bram_18k": 0, "latency": 9, "ii": 0},
+}
+#: Largest |error| (cycles) of a dense layer's own latency against its instance in the report, per band
+#: (``instance_latency_errors``; the DeepSets DATAFLOW reports list no instance latencies).
+INSTANCE_BANDS = {
+    ("fit", "ultrascale_plus"): 0,
+    ("fit", "7series"): 2,
+    ("hold-out", "ultrascale_plus"): 2,
+    ("hold-out", "7series"): 3,
 }
 
 @dataclass
@@ -231,6 +241,45 @@ def _boundary_table(rows: list[Residual]) -> list[str]:
     return lines + [""]
 
 
+def dense_instance_pairs(r: Residual) -> list[tuple[dict, dict]]:
+    """The estimate's dense layers paired one to one with the report's dense instances, by DSP and LUT (old
+    Vivado HLS names carry no layer index); empty when the report lists no instance latencies."""
+    layers = [layer for layer in r.layers if layer["kind"] == "dense"]
+    instances = [i for i in r.report_instances if "dense" in i.get("module", "") and "latency" in i]
+    if not layers or len(layers) != len(instances) or len(layers) > 8:
+        return []
+
+    def distance(layer: dict, instance: dict) -> float:
+        return (abs(math.log((layer["dsp"] + 1) / (instance["dsp"] + 1)))
+                + abs(math.log((layer["lut"] + 10) / (instance["lut"] + 10))))
+
+    best = min(itertools.permutations(instances),
+               key=lambda order: sum(distance(layer, inst) for layer, inst in zip(layers, order)))
+    return list(zip(layers, best))
+
+
+def instance_latency_errors(r: Residual) -> list[int]:
+    """Per dense layer: the estimate's own latency of the layer's function minus the report's instance latency."""
+    return [int(layer["instance_latency"] - instance["latency"]) for layer, instance in dense_instance_pairs(r)]
+
+
+def _instance_table(rows: list[Residual]) -> list[str]:
+    lines = ["### Dense-layer latency per instance (estimate's own layer latency against the report's instance; "
+             "pinned limit in brackets)", "",
+             "| set | family | dense instances | exact | largest error (cycles) |", "|---|---|---|---|---|"]
+    by_band: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        if r.group in ("fit", "hold-out"):
+            by_band.setdefault(band_key(r), []).extend(instance_latency_errors(r))
+    for key, errors in sorted(by_band.items()):
+        if not errors:
+            continue
+        worst = max(errors, key=abs)
+        lines.append(f"| {key[0]} | {key[1]} | {len(errors)} | {sum(e == 0 for e in errors)} | "
+                     f"{worst:+d} [{INSTANCE_BANDS[key]}] |")
+    return lines + [""]
+
+
 def residuals(output_root: str, selected: list[str] | None = None) -> list[Residual]:
     return [residual(d, output_root) for d in (selected or designs())]
 
@@ -262,7 +311,7 @@ def markdown(rows: list[Residual]) -> str:
             lines.append(f"| {r.design} | {r.source} | {r.tool} | {r.part} | {r.reuse_factor} | {r.strategy} | "
                          + " | ".join(cells) + " |")
         lines.append("")
-    return "\n".join(lines + _boundary_table(rows))
+    return "\n".join(lines + _instance_table(rows) + _boundary_table(rows))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -65,3 +65,16 @@ def test_docs_tables_are_the_generated_ones(rows):
     docs = (Path(__file__).resolve().parents[1] / "docs" / "estimate_residuals.md").read_text()
     block = docs.split("<!-- residuals:begin -->\n", 1)[1].split("\n<!-- residuals:end -->", 1)[0]
     assert block == er.markdown(list(rows.values()))
+
+
+@pytest.mark.parametrize("design", sorted(er.SPLIT))
+def test_dense_layer_latency_matches_its_instance(rows, design):
+    """Each dense layer's own latency (the estimate's cycles less the top level's output register) against
+    the latency the report gives that layer's instance, within the per-band limit the docs table states."""
+    r = rows[design]
+    errors = er.instance_latency_errors(r)
+    if r.group == "fit":  # every fit-set report lists its instance latencies, and each dense layer is paired
+        assert len(errors) == sum(1 for layer in r.layers if layer["kind"] == "dense"), design
+    if errors:
+        limit = er.INSTANCE_BANDS[er.band_key(r)]
+        assert max(abs(e) for e in errors) <= limit, (design, errors)

@@ -122,13 +122,13 @@ class LayerCost:
     ff: float = 0.0
     bram_18k: float = 0.0
     cycles: float = 0.0
-    path_ns: float = 0.0
     ii: float = 1.0
     detail: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         out = {"name": self.name, "kind": self.kind, "lut": round(self.lut), "dsp": round(self.dsp),
-               "ff": round(self.ff), "bram_18k": round(self.bram_18k), "cycles": self.cycles, "ii": self.ii}
+               "ff": round(self.ff), "bram_18k": round(self.bram_18k), "cycles": self.cycles,
+               "instance_latency": instance_cycles(self), "ii": self.ii}
         out.update(self.detail)
         return out
 
@@ -224,10 +224,8 @@ def _effective_clock(clock_ns: float, coeffs: dict) -> float:
 
 
 def _dsp_cycles(coeffs: dict, clock_ns: float) -> int:
-    """Pipeline stages of one DSP product: ``ceil(latency.t_dsp_ns / clock_eff)`` when the family gives the
-    DSP's delay (7-series), else the fixed ``latency.dsp_cycles``."""
-    lat = coeffs["latency"]
-    return _cycles_of(lat["t_dsp_ns"], coeffs, clock_ns) if lat.get("t_dsp_ns") else lat["dsp_cycles"]
+    """Pipeline stages of one DSP product: ``ceil(latency.t_dsp_ns / clock_eff)``."""
+    return _cycles_of(coeffs["latency"]["t_dsp_ns"], coeffs, clock_ns)
 
 
 def _cycles_of(delay_ns: float, coeffs: dict, clock_ns: float) -> int:
@@ -264,10 +262,8 @@ def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
                + lut_c["per_dsp"] * dsp + lut_c["per_product"] * prof.nonzero + mux_lut)
         levels = clog2(int(prof.nonzero_per_output.max(initial=0)) + (1 if spec.has_bias else 0))
         eff = _effective_clock(clock_ns, coeffs)
-        if prof.dsp and lat.get("t_dsp_ns"):  # DSP product chained with the adder tree, cut at clock_eff
-            cycles = math.ceil((lat["t_dsp_ns"] + levels * lat["t_add_level_ns"]) / eff)
-        elif prof.dsp:
-            cycles = lat["dsp_cycles"] + math.ceil(levels * lat["t_add_level_ns"] / eff)
+        if prof.dsp:  # DSP product (cascaded DSPs when wider than the ports) chained with the adder tree
+            cycles = math.ceil((per_dsp * lat["t_dsp_ns"] + levels * lat["t_add_level_ns"]) / eff)
         else:
             mult_ns = lat["t_lut_mult_ns"] if prof.lut_products else 0.0
             cycles = math.ceil((mult_ns + levels * lat["t_add_level_ns"]) / eff)
@@ -289,9 +285,9 @@ def _dense_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
 def _dsp_stage_ff(spec: LayerSpec, coeffs: dict, clock_ns: float, products: float) -> float:
     """Registers on the DSP products of a Latency layer whose product does not fit one effective clock:
     ``ff.per_dsp_stage_bit_by_backend[backend]`` x DSP-bound products x product bits (input + weight) x extra
-    DSP stages. Only where the family gives the DSP's delay (``latency.t_dsp_ns``) and the HLS tool a value."""
+    DSP stages. Only where the family gives the HLS tool a value."""
     per_bit = _of_backend(coeffs["ff"].get("per_dsp_stage_bit_by_backend", {}), coeffs, 0.0)
-    if not per_bit or not products or not coeffs["latency"].get("t_dsp_ns"):
+    if not per_bit or not products:
         return 0.0
     extra_stages = _dsp_cycles(coeffs, clock_ns) - 1
     return per_bit * products * (spec.input_bits + spec.weight_bits) * max(extra_stages, 0)
@@ -376,10 +372,9 @@ def _elementwise_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCo
         lut, cycles = 0.0, 0
     else:  # table-based activations (sigmoid, tanh, ...): one small ROM lookup per element
         lut = lut_c.get("per_table_bit", 2.0) * width * spec.result_bits
-        cycles = 1
+        cycles = lat["table_cycles"]
     bram = _table_bram(spec, coeffs) if spec.kind == "activation" else 0.0
-    cost = LayerCost(spec.name, spec.kind, lut=lut, bram_18k=bram, cycles=cycles,
-                     path_ns=lat["t_relu_ns"] if spec.kind == "relu" else 0, detail={"elements": width})
+    cost = LayerCost(spec.name, spec.kind, lut=lut, bram_18k=bram, cycles=cycles, detail={"elements": width})
     return _scale(cost, spec, coeffs)
 
 
@@ -429,9 +424,8 @@ def _softmax_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
 
 
 def _softmax_cycles(coeffs: dict, clock_ns: float) -> int:
-    """``latency.softmax_ns`` over the effective clock when the family gives it, else ``softmax_cycles``."""
-    lat = coeffs["latency"]
-    return _cycles_of(lat["softmax_ns"], coeffs, clock_ns) if lat.get("softmax_ns") else lat["softmax_cycles"]
+    """Cycles of hls4ml's table softmax: ``latency.softmax_ns`` over the effective clock."""
+    return _cycles_of(coeffs["latency"]["softmax_ns"], coeffs, clock_ns)
 
 
 def layer_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
@@ -447,12 +441,9 @@ def layer_cost(spec: LayerSpec, coeffs: dict, clock_ns: float) -> LayerCost:
 
 def network_cost(specs: list[LayerSpec], coeffs: dict, clock_ns: float, source: str,
                  notes: list[str] | None = None) -> ResourceEstimate:
-    """Sum the layers; latency = layer cycles + leftover combinational path + I/O registers; II = max."""
+    """Sum the layers; latency along the longest chain of calls (:func:`top_level_cycles`); II = max."""
     costs = [layer_cost(spec, coeffs, clock_ns) for spec in specs]
-    lat = coeffs["latency"]
-    eff = _effective_clock(clock_ns, coeffs)
-    loose_ns = sum(c.path_ns for c in costs)
-    cycles = sum(c.cycles for c in costs) + math.ceil(loose_ns / eff) + lat["io_cycles"]
+    cycles = top_level_cycles(specs, costs, coeffs, clock_ns)
     ii = max((c.ii for c in costs), default=1)
     return ResourceEstimate.from_values(
         source,
@@ -466,3 +457,27 @@ def network_cost(specs: list[LayerSpec], coeffs: dict, clock_ns: float, source: 
         latency_ns=cycles * clock_ns,
         ii=ii,
     )
+
+
+def instance_cycles(cost: LayerCost) -> float:
+    """Latency the HLS report gives the layer's own function: its cycles less the one register the top level
+    puts on its outputs (a layer that fits one clock is combinational, latency 0)."""
+    return max(cost.cycles - 1, 0)
+
+
+def top_level_cycles(specs: list[LayerSpec], costs: list[LayerCost], coeffs: dict, clock_ns: float) -> int:
+    """Latency of the top function: along the longest chain of layer calls, each call's own latency
+    (:func:`instance_cycles`) plus ``latency.t_call_ns`` of top-level logic per call boundary, cut at the
+    effective clock, plus ``latency.io_cycles``. Two heads on one tensor run side by side; specs without
+    hls4ml tensor names (pre-training) form one chain in list order."""
+    lat = coeffs["latency"]
+    per_call = lat["t_call_ns"] / _effective_clock(clock_ns, coeffs)
+    wired = all(spec.output for spec in specs)
+    reach: dict[str, float] = {}  # tensor -> longest chain (cycles, fractional) that produces it
+    chain = 0.0
+    for spec, cost in zip(specs, costs):
+        before = max((reach.get(name, 0.0) for name in spec.inputs), default=0.0) if wired else chain
+        chain = before + instance_cycles(cost) + per_call
+        reach[spec.output] = chain
+    longest = max(reach.values(), default=0.0) if wired else chain
+    return math.ceil(longest - 1e-9) + lat["io_cycles"]
