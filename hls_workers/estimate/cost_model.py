@@ -14,6 +14,9 @@ only. The model, with the meaning of every coefficient, is described in docs/har
 - Resource strategy, RF > 1: ``ceil(n_in*n_out/RF)`` real multipliers fed from weight memories; zeros
   are *not* skipped (hls4ml #566), products map to DSPs when both operands are wide; weight memories go
   to BRAM when deep and large.
+- Latency: a layer's path (product, then adder tree) cut at the effective clock gives its cycles; its own
+  function takes one less (the top level registers its outputs). The network takes the longest chain of
+  calls: their own latencies plus ``t_call_ns`` of top-level logic per call (:func:`top_level_cycles`).
 """
 
 from __future__ import annotations
