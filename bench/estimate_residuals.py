@@ -282,6 +282,25 @@ def _instance_table(rows: list[Residual]) -> list[str]:
     return lines + [""]
 
 
+def _instance_by_tool_table(rows: list[Residual]) -> list[str]:
+    """Dense-layer instance latency error per HLS tool version (fit and hold-out rows): where tools differ."""
+    lines = ["### Dense-layer latency per instance, by HLS tool (fit and hold-out rows)", "",
+             "| tool | runs | dense instances | exact | mean error | largest error (cycles) |",
+             "|---|---|---|---|---|---|"]
+    by_tool: dict[str, tuple[set, list[int]]] = {}
+    for r in rows:
+        errors = instance_latency_errors(r) if r.group in ("fit", "hold-out") else []
+        if errors:
+            designs, all_errors = by_tool.setdefault(r.tool, (set(), []))
+            designs.add(r.design)
+            all_errors.extend(errors)
+    for tool, (designs, errors) in sorted(by_tool.items()):
+        worst = max(errors, key=abs)
+        lines.append(f"| {tool} | {len(designs)} | {len(errors)} | {sum(e == 0 for e in errors)} | "
+                     f"{sum(errors) / len(errors):+.1f} | {worst:+d} |")
+    return lines + [""]
+
+
 def residuals(output_root: str, selected: list[str] | None = None) -> list[Residual]:
     return [residual(d, output_root) for d in (selected or designs())]
 
@@ -313,7 +332,7 @@ def markdown(rows: list[Residual]) -> str:
             lines.append(f"| {r.design} | {r.source} | {r.tool} | {r.part} | {r.reuse_factor} | {r.strategy} | "
                          + " | ".join(cells) + " |")
         lines.append("")
-    return "\n".join(lines + _instance_table(rows) + _boundary_table(rows))
+    return "\n".join(lines + _instance_table(rows) + _instance_by_tool_table(rows) + _boundary_table(rows))
 
 
 def main(argv: list[str] | None = None) -> None:
