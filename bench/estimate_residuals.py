@@ -21,8 +21,6 @@ tests/test_estimate_residuals.py recomputes the same rows with this module and p
 from __future__ import annotations
 
 import argparse
-import itertools
-import math
 import os
 import sys
 import tempfile
@@ -244,20 +242,13 @@ def _boundary_table(rows: list[Residual]) -> list[str]:
 
 
 def dense_instance_pairs(r: Residual) -> list[tuple[dict, dict]]:
-    """The estimate's dense layers paired one to one with the report's dense instances, by DSP and LUT (old
-    Vivado HLS names carry no layer index); empty when the report lists no instance latencies."""
-    layers = [layer for layer in r.layers if layer["kind"] == "dense"]
-    instances = [i for i in r.report_instances if "dense" in i.get("module", "") and "latency" in i]
-    if not layers or len(layers) != len(instances) or len(layers) > 8:
-        return []
+    """The estimate's dense layers paired one to one with the report's dense instances
+    (:func:`~hls_workers.estimate.instance_pairing.pair_instances`); empty when the report lists no instance
+    latencies."""
+    from hls_workers.estimate.instance_pairing import pair_instances
 
-    def distance(layer: dict, instance: dict) -> float:
-        return (abs(math.log((layer["dsp"] + 1) / (instance["dsp"] + 1)))
-                + abs(math.log((layer["lut"] + 10) / (instance["lut"] + 10))))
-
-    best = min(itertools.permutations(instances),
-               key=lambda order: sum(distance(layer, inst) for layer, inst in zip(layers, order)))
-    return list(zip(layers, best))
+    instances = [i for i in r.report_instances if "latency" in i]
+    return pair_instances(r.layers, instances, kinds=("dense",))
 
 
 def instance_latency_errors(r: Residual) -> list[int]:

@@ -121,6 +121,45 @@ def estimate_payload(estimate: Any, part: Any, estimator: str, reported: Any = N
     return out
 
 
+#: Per-layer columns: (JSON key, table header).
+LAYER_COLUMNS = (("lut", "LUT"), ("dsp", "DSP"), ("ff", "FF"), ("bram_18k", "BRAM_18K"),
+                 ("latency", "latency"), ("ii", "II"))
+
+
+def per_layer_rows(estimate: Any, instances: list[dict]) -> list[dict]:
+    """One row per layer: its cost, its own latency (cycles), and the report instance paired with it
+    (``reported``, when the project's report lists one of that kind for each layer)."""
+    from hls_workers.estimate.instance_pairing import pair_instances
+
+    rows = [{"name": layer["name"], "kind": layer["kind"], "lut": layer["lut"], "dsp": layer["dsp"],
+             "ff": layer["ff"], "bram_18k": layer["bram_18k"],
+             "latency": layer.get("instance_latency", max(layer.get("cycles", 0) - 1, 0)), "ii": layer["ii"]}
+            for layer in estimate.per_layer]
+    by_layer = {id(layer): row for layer, row in zip(estimate.per_layer, rows)}
+    for layer, instance in pair_instances(estimate.per_layer, instances):
+        by_layer[id(layer)]["reported"] = {
+            "instance": instance.get("module", ""), "lut": instance.get("lut"), "dsp": instance.get("dsp"),
+            "ff": instance.get("ff"), "bram_18k": instance.get("bram_18k"),
+            "latency": instance.get("latency"), "ii": instance.get("interval")}
+    return rows
+
+
+def _print_layers(rows: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    paired = any("reported" in row for row in rows)
+    table = Table(title="per layer" + (" (estimate / reported instance)" if paired else ""))
+    for header in ("layer", "kind", *(title for _, title in LAYER_COLUMNS)):
+        table.add_column(header)
+    for row in rows:
+        rep = row.get("reported")
+        cells = [f"{row[key]:,.0f}" + (f" / {rep[key]:,.0f}" if rep and rep.get(key) is not None else "")
+                 for key, _ in LAYER_COLUMNS]
+        table.add_row(row["name"], row["kind"], *cells)
+    Console().print(table)
+
+
 def _print_table(payload: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -171,6 +210,9 @@ def estimate(
     firmware: Annotated[bool, typer.Option(
         "--firmware", help="with --hls-project: cost the project's firmware as written (types, reuse factors, "
         "weights of a Dense network), not a re-conversion of its Keras model")] = False,
+    per_layer: Annotated[bool, typer.Option(
+        "--per-layer", help="also each layer's LUT, DSP, FF, BRAM, own latency and II; with --hls-project, next to "
+        "the report instance of that layer")] = False,
 ) -> None:
     """Estimate LUT, DSP, FF, BRAM, latency and II of a saved model converted with hls4ml.
 
@@ -243,7 +285,14 @@ def estimate(
     if note:
         result.notes.append(note)
     payload = estimate_payload(result, device, chosen.name, reported)
+    if per_layer:
+        instances = [] if user is None else ec.project_instances(user.path.parent, user.project_name)
+        payload["per_layer"] = per_layer_rows(result, instances)
+        if not payload["per_layer"]:
+            payload["notes"].append(f"{chosen.name} gives no per-layer breakdown")
     if as_json:
         typer.echo(json.dumps(payload))
     else:
+        if payload.get("per_layer"):
+            _print_layers(payload["per_layer"])
         _print_table(payload)

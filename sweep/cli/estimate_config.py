@@ -138,3 +138,15 @@ def project_reports(project_dir: Path, project_name: str) -> tuple[Any, str | No
     except (ReportError, ReportTextError) as exc:
         return None, f"C-synthesis report present but not readable: {exc}"
     return None, None
+
+
+def project_instances(project_dir: Path, project_name: str) -> list[dict]:
+    """The instance rows (module, LUT, DSP, FF, latency, …) of the project's ``<name>_csynth.rpt``; empty
+    when it has none or it cannot be read (the totals note says so)."""
+    from hls_workers.estimate.csynth_text import ReportTextError, parse_csynth_rpt
+
+    rpt = project_dir / f"{project_name}_prj" / "solution1" / "syn" / "report" / f"{project_name}_csynth.rpt"
+    try:
+        return parse_csynth_rpt(rpt.read_text(errors="replace"))["instances"] if rpt.is_file() else []
+    except ReportTextError:
+        return []
