@@ -79,6 +79,13 @@ def test_per_layer_rows_add_up_to_the_totals(capsys, small):
     assert "per_layer" not in _estimate(capsys, small, "--part", "xcu250")
 
 
+def test_an_estimator_without_layer_rows_gives_a_note_not_a_traceback(capsys, small):
+    """da4ml (distributed arithmetic) costs the network as one graph: no per-layer rows, one note."""
+    payload = _estimate(capsys, small, "--part", "xcu250", "--strategy", "distributed_arithmetic", "--per-layer")
+    assert payload["per_layer"] == []
+    assert any("no per-layer breakdown" in note for note in payload["notes"])
+
+
 @pytest.fixture(scope="module")
 def dense_relu_project(tmp_path_factory) -> Path:
     """A one-Dense, one-ReLU project written by hls4ml, holding the fixture's io_stream C-synthesis report (one

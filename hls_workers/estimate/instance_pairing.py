@@ -18,9 +18,7 @@ INSTANCE_NAMES = {
     "softmax": ("softmax",),
     "activation": ("sigmoid", "tanh", "elu", "selu", "softplus", "softsign", "hard_sigmoid"),
     "passthrough": ("linear",),
-    "pool_avg": ("pooling", "global"),
-    "pool_max": ("pooling", "global"),
-    "pool_sum": ("pooling", "global"),
+    "pool": ("pooling", "global"),  # pool_avg, pool_max and pool_sum alike
 }
 #: Above this many layers of one kind the pairing is greedy (largest first), not exhaustive.
 EXHAUSTIVE_LIMIT = 7
@@ -32,7 +30,7 @@ def instance_kind(module: str) -> str | None:
     for kind in ("dense", "relu", "softmax", "activation", "passthrough"):
         if any(part in name for part in INSTANCE_NAMES[kind]):
             return kind
-    return "pool" if any(part in name for part in INSTANCE_NAMES["pool_avg"]) else None
+    return "pool" if any(part in name for part in INSTANCE_NAMES["pool"]) else None
 
 
 def _distance(layer: dict, instance: dict) -> float:

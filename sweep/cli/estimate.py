@@ -131,12 +131,12 @@ def per_layer_rows(estimate: Any, instances: list[dict]) -> list[dict]:
     (``reported``, when the project's report lists one of that kind for each layer)."""
     from hls_workers.estimate.instance_pairing import pair_instances
 
+    layers = [layer for layer in estimate.per_layer if "instance_latency" in layer]  # cost-model layer rows only
     rows = [{"name": layer["name"], "kind": layer["kind"], "lut": layer["lut"], "dsp": layer["dsp"],
-             "ff": layer["ff"], "bram_18k": layer["bram_18k"],
-             "latency": layer.get("instance_latency", max(layer.get("cycles", 0) - 1, 0)), "ii": layer["ii"]}
-            for layer in estimate.per_layer]
-    by_layer = {id(layer): row for layer, row in zip(estimate.per_layer, rows)}
-    for layer, instance in pair_instances(estimate.per_layer, instances):
+             "ff": layer["ff"], "bram_18k": layer["bram_18k"], "latency": layer["instance_latency"],
+             "ii": layer["ii"]} for layer in layers]
+    by_layer = {id(layer): row for layer, row in zip(layers, rows)}
+    for layer, instance in pair_instances(layers, instances):
         by_layer[id(layer)]["reported"] = {
             "instance": instance.get("module", ""), "lut": instance.get("lut"), "dsp": instance.get("dsp"),
             "ff": instance.get("ff"), "bram_18k": instance.get("bram_18k"),
